@@ -1,0 +1,1 @@
+"""Benchmark tooling for linkgate: deterministic corpora of shared-link URL strings."""
