@@ -1,0 +1,271 @@
+"""One decision end to end: canonicalise -> resolve -> check -> evaluate.
+
+A :class:`Gateway` holds an immutable :class:`Snapshot` (compiled policy,
+registry, lists and enforcement state) and swaps it atomically when a new
+one is published; deciding never touches storage.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from linkgate.domains.psl import PublicSuffix
+from linkgate.domains.registry import Registry
+from linkgate.errors import RequestError
+from linkgate.facts import Inspector, UrlFacts
+from linkgate.policy.decision import Decision, MiniProgramLink
+from linkgate.policy.evaluator import ContentSignal, Evaluator, Situation, State
+from linkgate.policy.loader import load_policy
+from linkgate.policy.model import Policy
+from linkgate.vocabulary import CHANNELS, GROUP_SETTINGS
+
+_CHANNELS = frozenset(CHANNELS)
+_GROUP_SETTINGS = frozenset(GROUP_SETTINGS)
+
+
+def parse_time(value: datetime | str | None, *, now: datetime | None = None) -> datetime:
+    """An aware datetime from a datetime or ISO 8601 text; naive times are UTC."""
+    if value is None:
+        return now if now is not None else datetime.now(UTC)
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00") if text else "x")
+        except ValueError:
+            raise RequestError("at", f"not an ISO 8601 time: {value!r}") from None
+        value = parsed
+    if not isinstance(value, datetime):
+        raise RequestError("at", f"expected a time, got {type(value).__name__}")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def check_channel(channel: object) -> str:
+    if channel not in _CHANNELS:
+        raise RequestError(
+            "channel", f"unknown channel {channel!r}; expected one of {', '.join(CHANNELS)}"
+        )
+    return str(channel)
+
+
+def check_group_setting(setting: object) -> str | None:
+    if setting is None:
+        return None
+    if setting not in _GROUP_SETTINGS:
+        raise RequestError(
+            "group_setting",
+            f"unknown group setting {setting!r}; expected one of {', '.join(GROUP_SETTINGS)}",
+        )
+    return str(setting)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Everything a decision reads, immutable; a new one is swapped in whole."""
+
+    policy: Policy
+    evaluator: Evaluator
+    inspector: Inspector
+    state: State = field(default_factory=State)
+
+    @property
+    def revision(self) -> str:
+        return self.policy.revision
+
+    def with_state(self, state: State) -> Snapshot:
+        return Snapshot(self.policy, self.evaluator, self.inspector, state)
+
+    def with_policy(self, policy: Policy) -> Snapshot:
+        return Snapshot(policy, Evaluator(policy), self.inspector, self.state)
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionRequest:
+    """One decision's inputs, as the batch API and ``decide --input`` take them."""
+
+    url: str
+    channel: str
+    at: datetime | str | None = None
+    sender: str | None = None
+    viewer: str | None = None
+    group_setting: str | None = None
+    viewer_opt_out: bool = False
+    content: tuple[ContentSignal, ...] = ()
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> DecisionRequest:
+        url = data.get("url")
+        if not isinstance(url, str):
+            raise RequestError("url", "required, a string")
+        return cls(
+            url=url,
+            channel=check_channel(data.get("channel")),
+            at=data.get("at"),
+            sender=_opt_str(data, "sender"),
+            viewer=_opt_str(data, "viewer"),
+            group_setting=check_group_setting(data.get("group_setting")),
+            viewer_opt_out=_opt_bool(data, "viewer_opt_out"),
+        )
+
+
+def _opt_str(data: Mapping[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise RequestError(key, f"expected a string, got {type(value).__name__}")
+
+
+def _opt_bool(data: Mapping[str, Any], key: str) -> bool:
+    value = data.get(key, False)
+    if isinstance(value, bool):
+        return value
+    raise RequestError(key, f"expected true or false, got {value!r}")
+
+
+class _Ids:
+    """Decision ids: a random per-process prefix and a counter (unique, cheap)."""
+
+    def __init__(self) -> None:
+        self._prefix = os.urandom(6).hex()
+        self._counter = itertools.count(1)
+
+    def next(self) -> str:
+        return f"d{self._prefix}{next(self._counter):010x}"
+
+
+class Gateway:
+    """Decides how links may open. Thread-safe for readers; ``publish`` swaps the snapshot."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot
+        self._ids = _Ids()
+
+    @classmethod
+    def from_files(
+        cls,
+        *,
+        registry: str | Path | None = None,
+        policy: str | Path | None = None,
+        psl: PublicSuffix | None = None,
+    ) -> Gateway:
+        reg = Registry.load(Path(registry)) if registry is not None else Registry.default()
+        pol = load_policy(Path(policy) if policy is not None else None)
+        inspector = Inspector(reg, psl if psl is not None else PublicSuffix.load())
+        return cls(Snapshot(pol, Evaluator(pol), inspector))
+
+    @classmethod
+    def default(cls) -> Gateway:
+        """The bundled registry and default policy."""
+        return cls.from_files()
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    def publish(self, snapshot: Snapshot) -> None:
+        """Swap in a new snapshot; decisions in flight finish on the old one."""
+        self._snapshot = snapshot
+
+    def inspect(self, url: str) -> UrlFacts:
+        return self._snapshot.inspector.inspect(url)
+
+    def decide(
+        self,
+        url: str,
+        *,
+        channel: str,
+        at: datetime | str | None = None,
+        sender: str | None = None,
+        viewer: str | None = None,
+        group_setting: str | None = None,
+        viewer_opt_out: bool = False,
+        content: Sequence[ContentSignal] = (),
+    ) -> Decision:
+        """Decide one link. Raises :class:`RequestError` only for bad non-URL fields."""
+        channel = check_channel(channel)
+        group_setting = check_group_setting(group_setting)
+        when = parse_time(at)
+        snap = self._snapshot
+        facts = snap.inspector.inspect(url if isinstance(url, str) else str(url))
+        situation = Situation(
+            channel=channel,
+            at=when,
+            sender=sender,
+            viewer=viewer,
+            group_setting=group_setting,
+            viewer_opt_out=viewer_opt_out,
+            content=tuple(content),
+        )
+        outcome = snap.evaluator.evaluate(facts, situation, snap.state)
+        policy = snap.policy
+        ttl = policy.ttl_seconds
+        boundary = snap.evaluator.next_boundary(when)
+        if boundary is not None:
+            ttl = min(ttl, max(0, int((boundary - when).total_seconds())))
+        if outcome.expires_at is not None:
+            ttl = min(ttl, max(0, int((outcome.expires_at - when).total_seconds())))
+        mini: MiniProgramLink | None = None
+        if outcome.treatment == "mini_program" and facts.mini_program is not None:
+            mini = MiniProgramLink(
+                app_id=facts.mini_program.app_id,
+                path=facts.mini_program.path,
+                expires_at=when + timedelta(days=policy.mini_program_expiry_days),
+            )
+        primary = outcome.reasons[0] if outcome.reasons else None
+        return Decision(
+            decision_id=self._ids.next(),
+            input=facts.input,
+            url=facts.canonical,
+            channel=channel,
+            decided_at=when,
+            treatment=outcome.treatment,
+            capabilities=outcome.capabilities,
+            capability_limits=outcome.limits,
+            interstitial=outcome.interstitial,  # type: ignore[arg-type]
+            reasons=outcome.reasons,
+            category=outcome.category,
+            trace=outcome.constraints,
+            counterfactuals=outcome.counterfactuals,
+            policy_revision=policy.revision,
+            ttl_seconds=ttl,
+            platform=facts.platform_id,
+            link_kind=facts.link_kind,
+            signals=facts.signals,
+            mini_program=mini,
+            reason_text=policy.reasons.get(primary, {}) if primary else {},
+        )
+
+    def decide_many(
+        self, requests: Iterable[DecisionRequest | Mapping[str, Any]]
+    ) -> list[Decision | RequestError]:
+        """Decide each request in order; a bad request yields its error, not a failed batch."""
+        out: list[Decision | RequestError] = []
+        for item in requests:
+            try:
+                req = (
+                    item
+                    if isinstance(item, DecisionRequest)
+                    else DecisionRequest.from_mapping(item)
+                )
+                out.append(
+                    self.decide(
+                        req.url,
+                        channel=req.channel,
+                        at=req.at,
+                        sender=req.sender,
+                        viewer=req.viewer,
+                        group_setting=req.group_setting,
+                        viewer_opt_out=req.viewer_opt_out,
+                        content=req.content,
+                    )
+                )
+            except RequestError as exc:
+                out.append(exc)
+        return out

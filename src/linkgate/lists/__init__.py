@@ -1,0 +1,1 @@
+"""Threat lists: domains, URL prefixes and hash prefixes that block links."""

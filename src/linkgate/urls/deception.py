@@ -1,0 +1,490 @@
+"""Deception signals: how a link may mislead the person who reads or opens it.
+
+:class:`DeceptionDetector` looks at one parsed link and returns stable signal
+codes, always in the order of :data:`SIGNALS`:
+
+``userinfo``
+    credentials in the authority (``https://taobao.com@evil.top/``), including
+    an empty ``@`` that WHATWG drops silently.
+``ip_host``
+    the host is an IPv4 or IPv6 address (hex, octal and dword forms arrive
+    already normalised to dotted decimal).
+``private_ip``
+    the host is not globally routable: loopback, RFC 1918, link-local, CGNAT,
+    unique-local IPv6, documentation, reserved, multicast, an IPv4 address
+    embedded in IPv6 (mapped, compatible, 6to4, NAT64) that is one of those,
+    and the ``localhost`` names of RFC 6761.
+``dangerous_scheme``
+    one of :data:`DANGEROUS_SCHEMES`: schemes that run script in the opener's
+    context, carry their own content, or reach local files. ``about:`` is not
+    listed: web content can only reach ``about:blank``, which carries nothing.
+    Application schemes (``weixin://``, ``taobao://``) are left to policy.
+``invisible_chars``
+    zero-width characters, bidi controls, soft hyphens, fillers, variation
+    selectors, tags or control characters anywhere inside the typed link.
+``mixed_script``
+    a host label mixes scripts beyond the UTS #39 "highly restrictive"
+    profile (Latin + Cyrillic is refused; Latin + Han is allowed).
+``confusable``
+    the host, its registrable domain, or the second-level label of that domain
+    has the same skeleton as a protected domain (or its label) while being
+    different from it: ``tаobao.com`` (Cyrillic а), ``ta0bao.com``,
+    ``taobao.corn``, ``jd.c0m``, ``trnall.net``.
+``platform_in_subdomain``
+    a protected domain (or its lookalike) appears as whole labels inside a host
+    whose registrable domain is not protected: ``www.taobao.com.evil.top``,
+    ``taobao.com-login.top``, ``www-taobao-com.evil.top``.
+``embedded_url``
+    the path, query or fragment carries another URL: an absolute URL (plain or
+    percent-encoded, up to three times), a ``javascript:``/``vbscript:``/
+    ``data:`` URL, a protocol-relative value (``?next=//evil.top``) or a
+    base64-encoded ``http(s)://`` URL.
+``parser_differential``
+    a naive parser (:func:`urllib.parse.urlsplit`) and WHATWG find different
+    hosts (``https://evil.top\\@taobao.com/``, ``http:evil.top``), or the scheme
+    or authority contains a tab or newline that WHATWG deletes silently.
+``too_long``
+    more than 2048 characters, a host over 253 characters, or a label over 63.
+
+The protected domains (the registrable domains of registered platforms) are
+given at construction; nothing here knows about the registry. Work that
+depends only on the host is memoised per host.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+from urllib.parse import unquote, urlsplit
+
+import ada_url
+
+from linkgate.urls.confusables import (
+    INVISIBLE_CLASS,
+    ascii_host_skeleton,
+    host_skeleton,
+    is_highly_restrictive,
+)
+from linkgate.urls.model import ParsedUrl
+
+__all__ = [
+    "DANGEROUS_SCHEMES",
+    "MAX_HOST_LENGTH",
+    "MAX_LABEL_LENGTH",
+    "MAX_URL_LENGTH",
+    "SIGNALS",
+    "DeceptionDetector",
+]
+
+SIGNALS: tuple[str, ...] = (
+    "userinfo",
+    "ip_host",
+    "private_ip",
+    "dangerous_scheme",
+    "invisible_chars",
+    "mixed_script",
+    "confusable",
+    "platform_in_subdomain",
+    "embedded_url",
+    "parser_differential",
+    "too_long",
+)
+
+DANGEROUS_SCHEMES: frozenset[str] = frozenset(
+    {
+        "javascript",
+        "vbscript",
+        "livescript",
+        "data",
+        "blob",
+        "filesystem",
+        "file",
+        "view-source",
+        "jar",
+        "ms-msdt",
+        "search-ms",
+    }
+)
+
+MAX_URL_LENGTH = 2048
+MAX_HOST_LENGTH = 253
+MAX_LABEL_LENGTH = 63
+HOST_CACHE_SIZE = 1 << 15
+
+_SPECIAL_SCHEMES = frozenset({"http", "https", "ws", "wss", "ftp", "file"})
+# What the chat-lenient parser strips from both ends of a link: C0 controls,
+# Unicode white space and the zero-width characters that ride along with
+# copied text. Only what lies inside counts as ``invisible_chars``.
+_END_STRIP = (
+    "".join(chr(c) for c in range(0x3001) if c <= 0x20 or chr(c).isspace())
+    + "\u200b\u200c\u200d\u2060\ufeff"
+)
+_TAB_OR_NEWLINE = re.compile(r"[\t\n\r]")
+_INVISIBLE = re.compile(INVISIBLE_CLASS)
+_EMBEDDED = re.compile(
+    r"(?<![a-z0-9+.\-])[a-z][a-z0-9+.\-]{1,31}:[/\\]{2}"
+    r"|(?<![a-z0-9+.\-])(?:javascript|vbscript|livescript):"
+    r"|(?<![a-z0-9+.\-])data:[a-z]+/"
+    r"|[?&;#][^=&;#]*=[/\\]{2}[^/\\\s]",
+    re.IGNORECASE,
+)
+_BASE64_HTTP = ("aHR0cDovL", "aHR0cHM6Ly")
+_FORBIDDEN_IN_HOST = re.compile(r"[\x00-\x20/\\?#@\[\]<>^|%\x7f]")
+_EMBEDDED_V4_NETWORKS: tuple[tuple[ipaddress.IPv6Network, int], ...] = (
+    (ipaddress.IPv6Network("2002::/16"), 16),  # 6to4: the 32 bits after the prefix
+    (ipaddress.IPv6Network("64:ff9b::/96"), 96),  # NAT64: the last 32 bits
+)
+
+
+class DeceptionDetector:
+    """Finds deception signals in parsed links.
+
+    ``protected_domains`` are ASCII registrable domains (punycode for IDNs) of
+    registered platforms, e.g. ``taobao.com``, ``tmall.com``, ``jd.com``.
+    """
+
+    def __init__(
+        self, protected_domains: Iterable[str], *, host_cache_size: int = HOST_CACHE_SIZE
+    ) -> None:
+        protected: set[str] = set()
+        by_skeleton: dict[str, str] = {}
+        brand_by_skeleton: dict[str, str] = {}
+        patterns: dict[str, list[re.Pattern[str]]] = {}
+        first_tokens: set[str] = set()
+        for item in protected_domains:
+            domain = item.strip().lower().rstrip(".")
+            if not domain or not domain.isascii():
+                continue
+            protected.add(domain)
+            unicode_form = _to_unicode(domain)
+            skel = host_skeleton(unicode_form)
+            by_skeleton.setdefault(skel, domain)
+            if "." in domain:
+                brand = unicode_form.split(".", 1)[0]
+                if len(brand) >= 3:
+                    brand_skel = host_skeleton(brand)
+                    brand_by_skeleton.setdefault(brand_skel, domain.split(".", 1)[0])
+                    first_tokens.add(_first_token(brand_skel))
+            first_token = _first_token(skel)
+            first_tokens.add(first_token)
+            dotted = re.escape(skel)
+            hyphenated = re.escape(skel.replace(".", "-"))
+            patterns.setdefault(first_token, []).append(
+                re.compile(rf"(?:^|[.\-])(?:{dotted}|{hyphenated})[.\-]")
+            )
+        self.protected_domains: frozenset[str] = frozenset(protected)
+        self._by_skeleton = by_skeleton
+        self._brand_by_skeleton = brand_by_skeleton
+        self._patterns = patterns
+        self._first_tokens = frozenset(first_tokens)
+        self._host_signals = lru_cache(maxsize=host_cache_size)(self._compute_host_signals)
+
+    def detect(
+        self, parsed: ParsedUrl, *, host_unicode: str, registrable_domain: str | None
+    ) -> tuple[str, ...]:
+        """Signal codes for ``parsed``, in :data:`SIGNALS` order (empty when clean).
+
+        ``host_unicode`` is the host in Unicode form (IDNA to-Unicode of
+        ``parsed.hostname``); ``registrable_domain`` is the ASCII registrable
+        domain from the public suffix list, or ``None`` when there is none.
+        """
+        raw = parsed.raw.strip(_END_STRIP)
+        host_type = parsed.host_type
+        is_ip = host_type == "ipv4" or host_type == "ipv6"
+        signals: list[str] = []
+        if parsed.username or parsed.password or _raw_userinfo(raw, parsed):
+            signals.append("userinfo")
+        if is_ip:
+            signals.append("ip_host")
+        if _is_private_host(parsed.hostname, host_type):
+            signals.append("private_ip")
+        if parsed.scheme in DANGEROUS_SCHEMES:
+            signals.append("dangerous_scheme")
+        if (not raw.isprintable()) if raw.isascii() else _INVISIBLE.search(raw) is not None:
+            signals.append("invisible_chars")
+        host_too_long = False
+        if host_type == "domain" and parsed.hostname:
+            mixed, confusable, in_subdomain, host_too_long = self._host_signals(
+                parsed.hostname, host_unicode, registrable_domain
+            )
+            if mixed:
+                signals.append("mixed_script")
+            if confusable:
+                signals.append("confusable")
+            if in_subdomain:
+                signals.append("platform_in_subdomain")
+        if _has_embedded_url(parsed.pathname, parsed.search, parsed.hash):
+            signals.append("embedded_url")
+        if _parser_differential(raw, parsed):
+            signals.append("parser_differential")
+        if host_too_long or len(raw) > MAX_URL_LENGTH:
+            signals.append("too_long")
+        return tuple(signals)
+
+    # -- host-level checks (memoised) ------------------------------------
+
+    def _compute_host_signals(
+        self, hostname: str, host_unicode: str, registrable_domain: str | None
+    ) -> tuple[bool, bool, bool, bool]:
+        ascii_host = hostname.rstrip(".").lower()
+        unicode_host = (host_unicode or ascii_host).rstrip(".")
+        too_long = len(ascii_host) > MAX_HOST_LENGTH or (
+            len(ascii_host) > MAX_LABEL_LENGTH
+            and any(len(label) > MAX_LABEL_LENGTH for label in ascii_host.split("."))
+        )
+        mixed = not unicode_host.isascii() and not all(
+            is_highly_restrictive(label) for label in unicode_host.split(".")
+        )
+        registrable = (registrable_domain or "").lower().rstrip(".")
+        protected = self.protected_domains
+        if registrable in protected or ascii_host in protected:
+            return mixed, False, False, too_long
+        by_skeleton = self._by_skeleton
+        if unicode_host.isascii():
+            host_skel = ascii_host_skeleton(unicode_host)
+            # Every match below puts the first token of a protected skeleton
+            # at a token of the host's skeleton; most hosts have none.
+            if self._first_tokens.isdisjoint(host_skel.replace("-", ".").split(".")):
+                return mixed, False, False, too_long
+            # Per-character mapping: the registrable domain's skeleton is the
+            # tail of the host's, and its first label is the brand position.
+            confusable = host_skel in by_skeleton
+            if not confusable and registrable:
+                count = registrable.count(".") + 1
+                tail = host_skel.split(".")[-count:]
+                confusable = ".".join(tail) in by_skeleton or (
+                    count > 1 and self._brand_lookalike(tail[0], registrable)
+                )
+        else:
+            host_skel = host_skeleton(unicode_host)
+            confusable = host_skel in by_skeleton
+            if not confusable and registrable:
+                registrable_unicode = _registrable_unicode(unicode_host, registrable)
+                confusable = host_skeleton(registrable_unicode) in by_skeleton
+                if not confusable and "." in registrable:
+                    label = registrable_unicode.split(".", 1)[0]
+                    confusable = self._brand_lookalike(host_skeleton(label), registrable)
+        in_subdomain = self._platform_in_host(host_skel)
+        return mixed, confusable, in_subdomain, too_long
+
+    def _brand_lookalike(self, label_skeleton: str, registrable: str) -> bool:
+        """The registrable domain's label imitates a protected brand it is not."""
+        brand = self._brand_by_skeleton.get(label_skeleton)
+        return brand is not None and brand != registrable.split(".", 1)[0]
+
+    def _platform_in_host(self, host_skel: str) -> bool:
+        patterns = self._patterns
+        for token in host_skel.replace("-", ".").split("."):
+            candidates = patterns.get(token)
+            if candidates is not None:
+                for pattern in candidates:
+                    if pattern.search(host_skel) is not None:
+                        return True
+        return False
+
+
+# -- helpers --------------------------------------------------------------
+
+
+def _first_token(skel: str) -> str:
+    return skel.replace("-", ".").split(".", 1)[0]
+
+
+def _to_unicode(domain: str) -> str:
+    if "xn--" not in domain:
+        return domain
+    try:
+        out = ada_url.idna_to_unicode(domain)
+    except (ValueError, UnicodeError):
+        return domain
+    return out if isinstance(out, str) and out else domain
+
+
+def _registrable_unicode(unicode_host: str, registrable: str) -> str:
+    count = registrable.count(".") + 1
+    labels = unicode_host.split(".")
+    if len(labels) >= count:
+        return ".".join(labels[-count:])
+    return _to_unicode(registrable)
+
+
+def _authority_bounds(raw: str, parsed: ParsedUrl) -> tuple[int, int] | None:
+    """Start and end of the authority inside ``raw`` as WHATWG reads it.
+
+    Tabs and newlines are stepped over the way WHATWG deletes them. ``None``
+    when the link has no authority.
+    """
+    scheme = parsed.scheme
+    special = scheme in _SPECIAL_SCHEMES
+    n = len(raw)
+    i = 0
+    if not parsed.scheme_added:
+        i = raw.find(":") + 1
+        if i <= 0:
+            return None
+    # Special schemes (and chat links given http://) ignore any run of slashes
+    # and backslashes; file and non-special schemes need exactly "//".
+    any_slashes = parsed.scheme_added or (special and scheme != "file")
+    slashes = 0
+    while i < n:
+        ch = raw[i]
+        if ch in "\t\n\r":
+            i += 1
+        elif (ch == "/" or (special and ch == "\\")) and (any_slashes or slashes < 2):
+            slashes += 1
+            i += 1
+        else:
+            break
+    if not any_slashes and slashes < 2:
+        return None
+    start = i
+    delimiters = "/?#\\" if special else "/?#"
+    while i < n and raw[i] not in delimiters:
+        i += 1
+    return start, i
+
+
+def _raw_userinfo(raw: str, parsed: ParsedUrl) -> bool:
+    if "@" not in raw:
+        return False
+    bounds = _authority_bounds(raw, parsed)
+    return bounds is not None and "@" in raw[bounds[0] : bounds[1]]
+
+
+def _is_private_host(hostname: str, host_type: str) -> bool:
+    if host_type == "domain":
+        if "localhost" not in hostname:
+            return False
+        name = hostname.rstrip(".").lower()
+        return name == "localhost" or name.endswith(".localhost")
+    if host_type != "ipv4" and host_type != "ipv6":
+        return False
+    try:
+        address = ipaddress.ip_address(hostname.strip("[]"))
+    except ValueError:
+        return False
+    return _is_private_address(address)
+
+
+def _is_private_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address):
+        mapped = address.ipv4_mapped
+        if mapped is not None:
+            return _is_private_address(mapped)
+        embedded = _embedded_ipv4(address)
+        if embedded is not None and _is_private_address(embedded):
+            return True
+    return not address.is_global or address.is_multicast
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address routes to: IPv4-compatible, 6to4, NAT64."""
+    value = int(address)
+    if value >> 32 == 0 and value > 1:
+        return ipaddress.IPv4Address(value)
+    for network, prefix in _EMBEDDED_V4_NETWORKS:
+        if address in network:
+            return ipaddress.IPv4Address((value >> (128 - prefix - 32)) & 0xFFFFFFFF)
+    return None
+
+
+def _has_embedded_url(pathname: str, search: str, fragment: str) -> bool:
+    text = pathname + search + fragment
+    if (
+        ":" not in text
+        and "%" not in text
+        and "//" not in text
+        and "\\" not in text
+        and "aHR0c" not in text
+    ):
+        return False
+    for _ in range(4):
+        if _EMBEDDED.search(text) is not None or any(m in text for m in _BASE64_HTTP):
+            return True
+        if "%" not in text:
+            return False
+        decoded = unquote(text)
+        if decoded == text:
+            return False
+        text = decoded
+    return False
+
+
+# An authority without userinfo, backslash, brackets, percent signs, spaces or
+# controls, followed by an optional numeric port and a delimiter both parsers
+# share: urllib and WHATWG then cut out the same host string.
+_PLAIN_AUTHORITY = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.\-]*://([^/\\?#@\[\]%:\s\x00-\x1f\x7f]+)(?::[0-9]*)?(?:[/?#]|\Z)"
+)
+_PLAIN_HOST = re.compile(r"([^/\\?#@\[\]%:\s\x00-\x1f\x7f]+)(?::[0-9]*)?(?:[/?#]|\Z)")
+
+
+def _fast_host_match(raw: str, parsed: ParsedUrl) -> bool:
+    """True when a plain authority makes both parsers certainly agree.
+
+    The common case (``https://item.jd.com/1.html``, ``m.tb.cn/h.abc``) is
+    settled without running the naive parser; anything unusual (backslashes,
+    userinfo, tabs, odd slashes) returns False and goes the slow way. A
+    non-ASCII host of a special scheme is the same string to both parsers, so
+    their hosts agree once WHATWG's IDNA processing is applied to urllib's.
+    """
+    match = (_PLAIN_HOST if parsed.scheme_added else _PLAIN_AUTHORITY).match(raw)
+    if match is None:
+        return False
+    host = match.group(1)
+    if not host.isascii():
+        return parsed.host_type == "domain"
+    return host.lower().rstrip(".") == parsed.hostname.lower().rstrip(".")
+
+
+_NAIVE_FAILED = object()
+
+
+def _naive_host(text: str) -> str | object:
+    try:
+        host = urlsplit(text).hostname
+    except ValueError:
+        return _NAIVE_FAILED
+    return host or ""
+
+
+def _whatwg_host(naive: str) -> str | None:
+    """The host WHATWG makes of a host string, or ``None`` if it is not one."""
+    decoded = unquote(naive)
+    if _FORBIDDEN_IN_HOST.search(decoded.replace(":", "") if ":" in decoded else decoded):
+        return None
+    candidate = f"[{decoded}]" if ":" in decoded else decoded
+    try:
+        result = ada_url.parse_url(f"http://{candidate}/")
+    except (ValueError, UnicodeError):
+        return None
+    hostname = result.get("hostname") if isinstance(result, dict) else None
+    return hostname if isinstance(hostname, str) else None
+
+
+def _parser_differential(raw: str, parsed: ParsedUrl) -> bool:
+    if _fast_host_match(raw, parsed):
+        return False
+    bounds = _authority_bounds(raw, parsed)
+    end = bounds[1] if bounds is not None else len(raw)
+    if _TAB_OR_NEWLINE.search(raw, 0, end) is not None:
+        return True
+    text = raw
+    if parsed.scheme_added:
+        text = ("http:" if raw[:1] in ("/", "\\") else "http://") + raw
+    naive = _naive_host(text)
+    if not isinstance(naive, str):
+        return True
+    whatwg = parsed.hostname.rstrip(".")
+    if parsed.scheme not in _SPECIAL_SCHEMES:
+        return unquote(naive).lower().rstrip(".") != unquote(whatwg).lower()
+    if parsed.scheme == "file" and naive == "localhost":
+        naive = ""
+    if not naive:
+        return whatwg != ""
+    normalised = _whatwg_host(naive)
+    if normalised is None:
+        return True
+    return normalised.rstrip(".") != whatwg

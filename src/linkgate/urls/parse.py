@@ -1,0 +1,331 @@
+"""Parse links the way a WHATWG-conforming browser does, fast.
+
+Two entry points:
+
+- :func:`parse_whatwg` is the strict WHATWG URL parse (no base URL, nothing
+  added): what a browser's ``new URL(raw)`` accepts and how it serialises it.
+- :func:`parse` is the chat-lenient parse used for links people type into a
+  conversation: it strips surrounding whitespace and invisible characters,
+  and when the text has no scheme (``m.tb.cn/h.abc``, ``taobao.com:8080/x``,
+  ``localhost:3000``, ``1.2.3.4/x``, ``//host/x``) it assumes ``http://``
+  and sets ``scheme_added``.
+
+Both return :class:`~linkgate.urls.model.ParsedUrl` or
+:class:`~linkgate.urls.model.InvalidUrl` and never raise. Error codes:
+
+- ``empty``: nothing but whitespace;
+- ``too_long``: more than :data:`MAX_INPUT_LENGTH` characters;
+- ``encoding``: the text holds lone surrogates and is not encodable as UTF-8;
+- ``unparseable``: the WHATWG parser rejects it (or, for :func:`parse`, it is a
+  relative reference such as ``/path`` or ``?q``).
+
+The parse runs in the ada C++ library through its cffi layer: one call parses,
+one reads the serialised ``href``, one reads the component offsets, and the
+components are sliced out of ``href`` in Python.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Any, Final
+
+# The cffi module inside ada_url (ada_url.ada_adapter imports the same objects).
+from ada_url._ada_wrapper import ffi, lib
+
+from linkgate.urls.model import HostType, InvalidUrl, ParsedUrl
+
+__all__ = ["MAX_INPUT_LENGTH", "STRIP_CHARACTERS", "assume_scheme", "parse", "parse_whatwg"]
+
+MAX_INPUT_LENGTH: Final = 32768
+"""Longest input, in characters, that is parsed at all."""
+
+_OMITTED: Final = 0xFFFFFFFF
+_COMPONENTS: Final = struct.Struct("=8I")
+_unpack_components: Final = _COMPONENTS.unpack
+
+_SPECIAL_SCHEMES: Final = frozenset({"http", "https", "ws", "wss", "ftp", "file"})
+
+_ada_parse: Final = lib.ada_parse
+_ada_free: Final = lib.ada_free
+_ada_get_href: Final = lib.ada_get_href
+_ada_get_components: Final = lib.ada_get_components
+_ffi_unpack: Final = ffi.unpack
+_ffi_buffer: Final = ffi.buffer
+
+# What the WHATWG parser strips from both ends of its input.
+_C0_AND_SPACE: Final = "".join(chr(c) for c in range(0x21))
+
+STRIP_CHARACTERS: Final = (
+    _C0_AND_SPACE
+    + "\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    + "\u2028\u2029\u202f\u205f\u3000"
+    + "\u200b\u200c\u200d\u2060\ufeff"
+)
+"""Stripped from both ends of a chat link: C0 controls, space, every Unicode
+whitespace character (``str.isspace``) and the invisible zero-width characters
+that ride along when text is copied from apps and web pages."""
+
+# A WHATWG scheme followed by its colon, after tab and newline removal.
+_SCHEME_RE: Final = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+# What may follow ``host:`` when the colon introduces a port.
+_PORT_RE: Final = re.compile(r"[0-9]+(?:[/?#\\]|\Z)|\Z")
+_NONEMPTY_PORT_RE: Final = re.compile(r"[0-9]+(?:[/?#\\]|\Z)")
+# ``host:password@`` (userinfo) before any path.
+_USERINFO_RE: Final = re.compile(r"[^/?#\\]*@")
+
+# Schemes whose content may begin with digits (``tel:10086``), and the schemes a
+# chat link commonly carries: ``name:digits`` keeps one of these as its scheme,
+# while any other dotless name followed by digits is read as ``host:port``.
+_KNOWN_SCHEMES: Final = frozenset(
+    {
+        "about",
+        "bitcoin",
+        "blob",
+        "callto",
+        "cid",
+        "data",
+        "fax",
+        "file",
+        "ftp",
+        "geo",
+        "http",
+        "https",
+        "im",
+        "intent",
+        "isbn",
+        "javascript",
+        "magnet",
+        "mailto",
+        "market",
+        "mid",
+        "mms",
+        "mmsto",
+        "news",
+        "nntp",
+        "sip",
+        "sips",
+        "sms",
+        "smsto",
+        "tag",
+        "tel",
+        "urn",
+        "ws",
+        "wss",
+        "xmpp",
+    }
+)
+
+_TAB_NEWLINE: Final = {0x09: None, 0x0A: None, 0x0D: None}
+
+_EMPTY: Final = "empty"
+_TOO_LONG: Final = "too_long"
+_ENCODING: Final = "encoding"
+_UNPARSEABLE: Final = "unparseable"
+
+# ParsedUrl is a frozen dataclass; its generated __init__ sets each of its
+# twelve fields through object.__setattr__, which costs about as much as the
+# parse itself. When the class has exactly the expected slots, _parse fills
+# them through their slot descriptors instead (same object, half the cost).
+_FIELD_ORDER: Final = (
+    "raw",
+    "href",
+    "scheme",
+    "username",
+    "password",
+    "hostname",
+    "port",
+    "pathname",
+    "search",
+    "hash",
+    "host_type",
+    "scheme_added",
+)
+_Setter = Callable[[ParsedUrl, Any], None]
+
+
+def _slot_setters() -> tuple[_Setter, ...] | None:
+    if tuple(f.name for f in fields(ParsedUrl)) != _FIELD_ORDER:
+        return None
+    if getattr(ParsedUrl, "__slots__", None) != _FIELD_ORDER:
+        return None
+    return tuple(getattr(ParsedUrl, name).__set__ for name in _FIELD_ORDER)
+
+
+_SETTERS: Final = _slot_setters()
+_new_object: Final = object.__new__
+
+
+def parse_whatwg(raw: str) -> ParsedUrl | InvalidUrl:
+    """Parse ``raw`` exactly as the WHATWG URL standard does, without a base URL."""
+    if len(raw) > MAX_INPUT_LENGTH:
+        return InvalidUrl(raw, _TOO_LONG)
+    if not raw.strip(_C0_AND_SPACE):
+        return InvalidUrl(raw, _EMPTY)
+    return _parse(raw, raw, False)
+
+
+def parse(raw: str) -> ParsedUrl | InvalidUrl:
+    """Parse a link as typed in a chat, assuming ``http://`` when it has no scheme."""
+    if len(raw) > MAX_INPUT_LENGTH:
+        return InvalidUrl(raw, _TOO_LONG)
+    text = raw.strip(STRIP_CHARACTERS)
+    if not text:
+        return InvalidUrl(raw, _EMPTY)
+    if text.startswith(("https://", "http://")):
+        return _parse(raw, text, False)
+    assumed = assume_scheme(text)
+    if assumed is None:
+        return InvalidUrl(raw, _UNPARSEABLE)
+    return _parse(raw, assumed[0], assumed[1])
+
+
+def assume_scheme(text: str) -> tuple[str, bool] | None:
+    """Give a chat link its scheme: ``(text, False)`` when it has one, else ``(http form, True)``.
+
+    ``text`` is already stripped. Tabs and newlines are removed first, as the
+    WHATWG parser would. ``None`` means the text is a relative reference
+    (``/path``, ``?q``, ``#frag``) that no scheme turns into a link.
+    """
+    if not text:
+        return None
+    if "\t" in text or "\n" in text or "\r" in text:
+        text = text.translate(_TAB_NEWLINE)
+        if not text:
+            return None
+    match = _SCHEME_RE.match(text)
+    if match is not None:
+        if not _is_host_port(match.group(1), text, match.end()):
+            return text, False
+        return "http://" + text, True
+    head = text[:2]
+    if head in ("//", "\\\\", "/\\", "\\/"):
+        return "http:" + text, True
+    if text[0] in "/\\?#":
+        return None
+    return "http://" + text, True
+
+
+def _is_host_port(name: str, text: str, rest: int) -> bool:
+    """Whether ``name:`` at the start of ``text`` is a host followed by a port.
+
+    ``taobao.com:8080/x``, ``taobao.com:pw@evil.top`` and ``localhost:3000``
+    are hosts; ``mailto:x@y``, ``tel:10086`` and ``com.example.app:/cb`` keep
+    their scheme.
+    """
+    if "." in name:
+        return _PORT_RE.match(text, rest) is not None or _USERINFO_RE.match(text, rest) is not None
+    if name.lower() in _KNOWN_SCHEMES:
+        return False
+    return _NONEMPTY_PORT_RE.match(text, rest) is not None
+
+
+def _parse(raw: str, text: str, scheme_added: bool) -> ParsedUrl | InvalidUrl:
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return InvalidUrl(raw, _ENCODING)
+    url = _ada_parse(data, len(data))
+    try:
+        h = _ada_get_href(url)
+        # ada returns an empty href for a failed parse; a valid URL never has one.
+        if not h.length:
+            return InvalidUrl(raw, _UNPARSEABLE)
+        href_bytes: bytes = _ffi_unpack(h.data, h.length)
+        (
+            protocol_end,
+            username_end,
+            host_start,
+            host_end,
+            port,
+            pathname_start,
+            search_start,
+            hash_start,
+        ) = _unpack_components(_ffi_buffer(_ada_get_components(url)))
+    finally:
+        _ada_free(url)
+
+    if href_bytes.isascii():
+        href = href_bytes.decode("ascii")
+    else:
+        # Offsets count UTF-8 bytes; they always sit on ASCII delimiters, so
+        # each maps to the character offset of the same delimiter.
+        href = href_bytes.decode("utf-8", "replace")
+        protocol_end = _char_offset(href_bytes, protocol_end)
+        username_end = _char_offset(href_bytes, username_end)
+        host_start = _char_offset(href_bytes, host_start)
+        host_end = _char_offset(href_bytes, host_end)
+        pathname_start = _char_offset(href_bytes, pathname_start)
+        search_start = _char_offset(href_bytes, search_start)
+        hash_start = _char_offset(href_bytes, hash_start)
+
+    end = len(href)
+    query_end = hash_start if hash_start != _OMITTED else end
+    path_end = search_start if search_start != _OMITTED else query_end
+    scheme = href[: protocol_end - 1]
+    username = href[protocol_end + 2 : username_end] if protocol_end + 2 < username_end else ""
+    password = href[username_end + 1 : host_start] if host_start > username_end else ""
+    if host_end > host_start and href[host_start] == "@":
+        hostname = href[host_start + 1 : host_end]
+    else:
+        hostname = href[host_start:host_end]
+    port_text = href[host_end + 1 : pathname_start] if port != _OMITTED else ""
+    pathname = href[pathname_start:path_end]
+    if search_start != _OMITTED and query_end - search_start > 1:
+        search = href[search_start:query_end]
+    else:
+        search = ""
+    hash_ = href[hash_start:] if hash_start != _OMITTED and end - hash_start > 1 else ""
+
+    host_type: HostType
+    if not hostname or href[protocol_end : protocol_end + 2] != "//":
+        host_type = "none"
+    elif hostname[0] == "[":
+        host_type = "ipv6"
+    elif scheme not in _SPECIAL_SCHEMES:
+        host_type = "opaque"
+    elif hostname[-1].isdigit() and hostname.replace(".", "").isdigit():
+        # A special URL's host that ends in a number is an IPv4 address or a
+        # parse failure, and serialises as dotted decimal.
+        host_type = "ipv4"
+    else:
+        host_type = "domain"
+
+    if _SETTERS is None:
+        return ParsedUrl(
+            raw,
+            href,
+            scheme,
+            username,
+            password,
+            hostname,
+            port_text,
+            pathname,
+            search,
+            hash_,
+            host_type,
+            scheme_added,
+        )
+    s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11 = _SETTERS
+    parsed: ParsedUrl = _new_object(ParsedUrl)
+    s0(parsed, raw)
+    s1(parsed, href)
+    s2(parsed, scheme)
+    s3(parsed, username)
+    s4(parsed, password)
+    s5(parsed, hostname)
+    s6(parsed, port_text)
+    s7(parsed, pathname)
+    s8(parsed, search)
+    s9(parsed, hash_)
+    s10(parsed, host_type)
+    s11(parsed, scheme_added)
+    return parsed
+
+
+def _char_offset(data: bytes, offset: int) -> int:
+    if offset == _OMITTED:
+        return offset
+    return len(data[:offset].decode("utf-8", "replace"))
