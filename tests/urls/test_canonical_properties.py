@@ -91,7 +91,7 @@ def _host(canonical: str) -> str:
     return rest.split("/", 1)[0].split("?", 1)[0]
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=700, deadline=None)
 @given(texts)
 @example("http://x.com/%" + "25" * 100 + "41")
 @example("http%3A%2F%2Fwackyurl.com:80/")
@@ -110,7 +110,7 @@ def test_canonical_form_is_stable(raw: str) -> None:
     assert len(hash_prefixes(exprs)) == len(exprs)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=700, deadline=None)
 @given(texts)
 def test_valid_link_canonical_reparses_to_its_host(raw: str) -> None:
     parsed = parse(raw)
@@ -129,7 +129,7 @@ def test_valid_link_canonical_reparses_to_its_host(raw: str) -> None:
     assert reparsed.scheme == parsed.scheme
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=700, deadline=None)
 @given(texts)
 def test_fast_path_agrees_with_the_full_procedure(raw: str) -> None:
     parsed = parse(raw)
@@ -143,7 +143,7 @@ def test_fast_path_agrees_with_the_full_procedure(raw: str) -> None:
         assert canonicalize(parsed) == slow
 
 
-@settings(max_examples=500, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.text(any_character))
 def test_nothing_raises_on_any_text(text: str) -> None:
     canonicalize_raw(text)

@@ -75,7 +75,10 @@ def timeline_cmd(policy: Path | None = POLICY_OPTION) -> None:
             users,
             ", ".join(sorted(phase.connects)),
         )
-    Console().print(table)
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=200)
+    console.print(table)
     closed = pol.rollout.closed
     typer.echo(f"elsewhere: {closed.treatment} ({closed.reason or 'rollout_closed'})")
 
