@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from linkgate.urls.model import InvalidUrl, ParsedUrl
 from linkgate.urls.parse import (
+    _SETTERS,
     MAX_INPUT_LENGTH,
     STRIP_CHARACTERS,
     _char_offset,
@@ -205,6 +206,7 @@ def test_strip_characters_cover_unicode_whitespace() -> None:
 
 
 def test_fast_construction_builds_a_normal_parsed_url() -> None:
+    assert _SETTERS is not None, "ParsedUrl changed shape; parse falls back to its slow __init__"
     parsed = parse("https://u:p@x.com:81/a?b#c")
     assert isinstance(parsed, ParsedUrl)
     rebuilt = ParsedUrl(**{f.name: getattr(parsed, f.name) for f in dataclasses.fields(parsed)})

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from linkgate import datafile
-from linkgate.datafile import DataFileError, Node, Problems
+from linkgate.datafile import DataFileError, Node, Problem, Problems
 from linkgate.enforcement.senders import SENDER_ACTIONS
 from linkgate.policy.model import (
     CategoryEffects,
@@ -550,9 +550,22 @@ def load_policy(path: Path | None = None) -> Policy:
     Raises :class:`DataFileError` carrying every problem found, each located.
     """
     path = path if path is not None else default_policy_path()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DataFileError(
+            [Problem(str(path), 1, 1, "", f"cannot read file: {exc.strerror or exc}")]
+        ) from None
+    return parse_policy(data, str(path))
+
+
+def parse_policy(text: str | bytes, file: str = "<policy>") -> Policy:
+    """Validate policy YAML given as text; ``file`` names it in problem locations."""
+    raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     problems = Problems()
-    doc = datafile.load(path, problems)
-    hashed = [path.read_bytes()]
+    doc = datafile.loads(raw, file, problems)
+    hashed = [raw]
+    path = Path(file)
     root = doc.root()
     fields = root.mapping(required=SECTIONS_REQUIRED, optional=SECTIONS_OPTIONAL)
     if fields is None:
@@ -609,5 +622,5 @@ def load_policy(path: Path | None = None) -> Policy:
         senders=senders or CategoryEffects(None, {}),
         mini_program_expiry_days=expiry or MAX_MINI_PROGRAM_DAYS,
         reasons=reasons or {},
-        files=(str(path),),
+        files=(file,),
     )

@@ -351,16 +351,17 @@ def expressions(canonical: str) -> list[str]:
     and up to four prefixes from ``/`` on, each ending in ``/``. Text that is
     not ``scheme://host...`` gives no expressions.
     """
-    start = canonical.find("://")
-    if start < 0:
+    start = canonical.find("://") + 3
+    if start < 3:
         return []
-    rest = canonical[start + 3 :]
-    host_end = _find_any(rest, "/?")
-    host = rest[:host_end]
-    if not host:
+    host_end = canonical.find("/", start)
+    question = canonical.find("?", start)
+    if host_end < 0 or 0 <= question < host_end:
+        host_end = question if question >= 0 else len(canonical)
+    if host_end == start:
         return []
-    tail = rest[host_end:]
-    path, _, query = tail.partition("?")
+    host = canonical[start:host_end]
+    path, _, query = canonical[host_end:].partition("?")
     if not path:
         path = "/"
     paths = [path + "?" + query, path] if query else [path]
@@ -378,13 +379,18 @@ def expressions(canonical: str) -> list[str]:
 
 
 def _lookup_hosts(host: str) -> list[str]:
-    labels = host.split(".")
-    count = len(labels)
-    if count <= 2 or host[0] == "[" or (count == 4 and host.replace(".", "").isdigit()):
+    dots = host.count(".")
+    if dots < 2 or host[0] == "[" or (dots == 3 and host.replace(".", "").isdigit()):
         return [host]
+    if dots >= _MAX_HOSTS:
+        labels = host.rsplit(".", _MAX_HOSTS)
+        return [host, *(".".join(labels[-n:]) for n in range(_MAX_HOSTS, 1, -1))]
+    # Four labels or fewer after the first: every suffix down to two labels.
     hosts = [host]
-    for suffix in range(min(_MAX_HOSTS, count - 1), 1, -1):
-        hosts.append(".".join(labels[-suffix:]))
+    dot = host.find(".")
+    while dot >= 0 and host.find(".", dot + 1) >= 0:
+        hosts.append(host[dot + 1 :])
+        dot = host.find(".", dot + 1)
     return hosts
 
 
