@@ -54,6 +54,8 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.nodes import Node as YamlNode
 
+from linkgate.errors import LinkgateError
+
 __all__ = [
     "MISSING",
     "DataFileError",
@@ -155,7 +157,7 @@ class Problem:
         return text
 
 
-class DataFileError(Exception):
+class DataFileError(LinkgateError):
     """A data file (or several) could not be used; ``problems`` lists every reason."""
 
     def __init__(self, problems: Iterable[Problem]) -> None:

@@ -2,7 +2,9 @@
 
     LinkgateError
     ├── RequestError        a request field is malformed (unknown channel, bad time…)
-    └── DataFileError       a policy or registry file is invalid (every problem, located)
+    ├── DataFileError       a policy or registry file is invalid (every problem, located)
+    ├── ShimTokenError      a shim token, nonce or ticket is refused (``code`` says why)
+    └── KeyConfigError      the signing key ring is misconfigured
 
 The decision path never raises on a malformed URL: it answers
 ``blocked: invalid_url``. ``RequestError`` is for the other fields of a

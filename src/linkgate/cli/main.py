@@ -6,9 +6,10 @@ import sys
 
 import typer
 
-from linkgate.cli import policy, psl, text, url
+from linkgate.cli import keys, policy, psl, serve, text, url
 from linkgate.cli.common import CliError
 from linkgate.cli.decide import decide_cmd
+from linkgate.cli.demo import demo_cmd
 
 app = typer.Typer(
     name="linkgate",
@@ -22,6 +23,10 @@ app.add_typer(text.app, name="text")
 app.add_typer(psl.app, name="psl")
 app.add_typer(policy.app, name="policy")
 app.command("decide")(decide_cmd)
+app.add_typer(serve.db_app, name="db")
+app.add_typer(keys.app, name="keys")
+app.command("serve")(serve.serve_cmd)
+app.command("demo")(demo_cmd)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,0 +1,69 @@
+"""API keys and roles. Every endpoint declares the roles that may call it.
+
+Keys travel as ``Authorization: Bearer <key>``. No key → 401; a key whose
+role is not allowed, or a platform key asking about another platform → 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from fastapi import Request
+
+from linkgate.api.problems import Problem
+
+Role = Literal["integrator", "operator", "reviewer", "platform", "admin"]
+ROLES: Final[tuple[Role, ...]] = ("integrator", "operator", "reviewer", "platform", "admin")
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    key_id: str
+    role: str
+    platform_id: str | None
+
+    def may_see_platform(self, platform_id: str) -> bool:
+        return self.role != "platform" or self.platform_id == platform_id
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def require(*roles: Role, admin: bool = True) -> Callable[[Request], Caller]:
+    """A dependency admitting callers whose key has one of ``roles``.
+
+    Admin keys may call everything except endpoints that act *as* a platform
+    (``admin=False``), which need that platform's own key.
+    """
+    allowed = frozenset((*roles, "admin") if admin else roles)
+
+    def dependency(request: Request) -> Caller:
+        token = _bearer(request)
+        if token is None:
+            raise Problem(
+                401,
+                "an API key is required: Authorization: Bearer <key>",
+                headers={"WWW-Authenticate": 'Bearer realm="linkgate"'},
+            )
+        record = request.app.state.runtime.authenticate(token)
+        if record is None:
+            raise Problem(
+                401,
+                "unknown or revoked API key",
+                headers={"WWW-Authenticate": 'Bearer realm="linkgate", error="invalid_token"'},
+            )
+        if record.role not in allowed:
+            raise Problem(
+                403, f"role {record.role!r} may not call this endpoint", type_="role-forbidden"
+            )
+        return Caller(record.key_id, record.role, record.platform_id)
+
+    dependency.roles = allowed  # type: ignore[attr-defined]
+    return dependency

@@ -1,0 +1,159 @@
+"""RFC 9457 problem responses: every API error, mapped in one place.
+
+Each problem has ``type`` (a stable URI under ``/problems/``), ``title``,
+``status``, ``detail``, and, where a request field is at fault, ``errors``:
+a list of ``{field, message}`` (``field`` is a JSON-pointer-like dotted path),
+or, for policy and registry files, located ``{file, line, column, path,
+message, expected}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from linkgate.datafile import DataFileError
+from linkgate.errors import RequestError
+
+PROBLEM_JSON = "application/problem+json"
+
+TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    410: "Gone",
+    413: "Request too large",
+    414: "URI too long",
+    415: "Unsupported media type",
+    422: "Invalid request",
+    429: "Too many requests",
+    503: "Service unavailable",
+}
+
+
+class Problem(Exception):
+    """Raise to answer with a problem document."""
+
+    def __init__(
+        self,
+        status: int,
+        detail: str,
+        *,
+        type_: str | None = None,
+        errors: Sequence[dict[str, Any]] = (),
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.type = type_ or _slug(TITLES.get(status, "error"))
+        self.errors = list(errors)
+        self.headers = headers or {}
+
+
+def _slug(title: str) -> str:
+    return title.lower().replace(" ", "-")
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    type_: str | None = None,
+    errors: Sequence[dict[str, Any]] = (),
+    headers: dict[str, str] | None = None,
+    instance: str | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"/problems/{type_ or _slug(TITLES.get(status, 'error'))}",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if errors:
+        body["errors"] = list(errors)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def install(app: FastAPI) -> None:
+    """Map every error linkgate raises, and the framework's own, to problem responses."""
+
+    @app.exception_handler(Problem)
+    async def _problem(request: Request, exc: Problem) -> JSONResponse:
+        return problem_response(
+            exc.status,
+            exc.detail,
+            type_=exc.type,
+            errors=exc.errors,
+            headers=exc.headers,
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(RequestError)
+    async def _request_error(request: Request, exc: RequestError) -> JSONResponse:
+        return problem_response(
+            422,
+            str(exc),
+            type_="invalid-field",
+            errors=[{"field": exc.field, "message": exc.message}],
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(DataFileError)
+    async def _datafile(request: Request, exc: DataFileError) -> JSONResponse:
+        errors = [
+            {
+                "file": p.file,
+                "line": p.line,
+                "column": p.column,
+                "path": p.path,
+                "message": p.message,
+                "expected": p.expected,
+            }
+            for p in exc.problems
+        ]
+        return problem_response(
+            422,
+            f"{len(errors)} problem(s) in the document",
+            type_="invalid-document",
+            errors=errors,
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": _field(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors()
+        ]
+        first = errors[0] if errors else {"field": "body", "message": "invalid"}
+        return problem_response(
+            422,
+            f"{first['field']}: {first['message']}",
+            type_="invalid-field",
+            errors=errors,
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return problem_response(
+            exc.status_code,
+            str(exc.detail),
+            headers=dict(exc.headers or {}),
+            instance=request.url.path,
+        )

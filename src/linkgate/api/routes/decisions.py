@@ -1,0 +1,129 @@
+"""``POST /v1/decisions`` and ``POST /v1/decisions:batch``."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import ValidationError
+
+from linkgate.api.auth import Caller, require
+from linkgate.api.problems import Problem
+from linkgate.api.schemas import BatchIn, BatchOut, DecisionIn
+from linkgate.errors import RequestError
+from linkgate.events import event_row
+from linkgate.opening.keys import ShimTokenError
+from linkgate.opening.shim import ShimClaims, sign
+from linkgate.policy.decision import Decision
+from linkgate.runtime import Runtime, decision_kwargs
+
+router = APIRouter(tags=["decisions"])
+
+
+def shim_url(runtime: Runtime, decision: Decision, group: str | None) -> str | None:
+    if decision.url is None or (
+        decision.treatment == "blocked" and "invalid_url" in decision.reasons
+    ):
+        return None
+    if not decision.url.startswith(("http://", "https://")):
+        return None
+    claims = ShimClaims(
+        url=decision.url,
+        channel=decision.channel,  # type: ignore[arg-type]
+        group=group,
+        issued_at=int(time.time()),
+        sender=None,
+        decision_id=decision.decision_id,
+    )
+    try:
+        token = sign(claims, runtime.keys)
+    except ShimTokenError:
+        return None
+    return f"{runtime.settings.public_url}/l/{token}"
+
+
+def decide_one(runtime: Runtime, fields: dict[str, Any], kind: str = "share") -> Decision:
+    """Decide, count and log one request; raises RequestError for bad fields."""
+    url = fields["url"]
+    if len(url) > runtime.settings.max_url_length:
+        raise Problem(
+            414,
+            f"url is {len(url)} characters; the limit is {runtime.settings.max_url_length}",
+            type_="url-too-long",
+            errors=[{"field": "url", "message": "too long"}],
+        )
+    started = time.perf_counter()
+    decision = runtime.gateway.decide(url, **decision_kwargs(runtime, fields))
+    metrics = runtime.metrics
+    metrics.latency.observe(time.perf_counter() - started)
+    metrics.decisions.labels(decision.treatment, kind).inc()
+    runtime.events.put(
+        event_row(
+            decision,
+            kind,
+            runtime.pseudonym,
+            sender=fields.get("sender"),
+            viewer=fields.get("viewer"),
+            group=fields.get("group"),
+        )
+    )
+    return decision
+
+
+def decision_body(runtime: Runtime, decision: Decision, group: str | None) -> dict[str, Any]:
+    body = decision.to_dict()
+    body["shim_url"] = shim_url(runtime, decision, group)
+    return body
+
+
+@router.post("/v1/decisions", summary="Decide how a shared link may open")
+async def post_decision(
+    body: DecisionIn, request: Request, caller: Caller = Depends(require("integrator"))
+) -> dict[str, Any]:
+    runtime: Runtime = request.app.state.runtime
+    fields = body.model_dump()
+    decision = decide_one(runtime, fields)
+    return decision_body(runtime, decision, body.group)
+
+
+@router.post("/v1/decisions:batch", summary="Decide up to the batch limit of links, in order")
+async def post_batch(
+    body: BatchIn, request: Request, caller: Caller = Depends(require("integrator"))
+) -> BatchOut:
+    runtime: Runtime = request.app.state.runtime
+    limit = runtime.settings.max_batch
+    if len(body.items) > limit:
+        raise Problem(
+            413,
+            f"{len(body.items)} items; a batch holds at most {limit}",
+            type_="batch-too-large",
+            errors=[{"field": "items", "message": f"at most {limit} items"}],
+        )
+    results: list[dict[str, Any]] = []
+    for index, item in enumerate(body.items):
+        try:
+            parsed = DecisionIn.model_validate(item)
+            decision = decide_one(runtime, parsed.model_dump())
+            results.append(decision_body(runtime, decision, parsed.group))
+        except ValidationError as exc:
+            errors = [
+                {
+                    "field": f"items.{index}." + ".".join(str(p) for p in e["loc"]),
+                    "message": e["msg"],
+                }
+                for e in exc.errors()
+            ]
+            results.append({"error": {"status": 422, "errors": errors}})
+        except (RequestError, Problem) as exc:
+            field = exc.field if isinstance(exc, RequestError) else "url"
+            status = 422 if isinstance(exc, RequestError) else exc.status
+            results.append(
+                {
+                    "error": {
+                        "status": status,
+                        "errors": [{"field": f"items.{index}.{field}", "message": str(exc)}],
+                    }
+                }
+            )
+    return BatchOut(results=results)

@@ -1,0 +1,56 @@
+"""Liveness, readiness and metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from starlette.responses import JSONResponse
+
+from linkgate.runtime import Runtime
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", summary="The process is up")
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", summary="Ready to decide: snapshot loaded, store reachable")
+async def readyz(request: Request) -> JSONResponse:
+    runtime: Runtime = request.app.state.runtime
+    degraded: list[str] = []
+    store = runtime.ping_store()
+    if not store:
+        degraded.append("store")
+    if not runtime.redis_ok:
+        degraded.append("redis")
+    snapshot = runtime.gateway.snapshot
+    body: dict[str, Any] = {
+        "status": "ready" if not degraded else "degraded",
+        "snapshot": {"revision": snapshot.revision, "policy": snapshot.policy.name},
+        "store": "ok" if store else "unreachable",
+        "redis": "not configured"
+        if runtime.settings.redis_url is None
+        else ("ok" if runtime.redis_ok else "unreachable"),
+        "degraded": degraded,
+        "events": {
+            "pending": runtime.events.pending,
+            "dropped": runtime.events.dropped,
+            "failed": runtime.events.failed,
+        },
+    }
+    # Decisions go on from the loaded snapshot when a dependency is down: still 200.
+    return JSONResponse(body, status_code=200)
+
+
+@router.get("/metrics", summary="Prometheus metrics")
+async def metrics(request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    m = runtime.metrics
+    m.dropped.set(runtime.events.dropped)
+    m.failed.set(runtime.events.failed)
+    m.pending.set(runtime.events.pending)
+    m.reloads.set(runtime.reloads)
+    return Response(m.render(), media_type="text/plain; version=0.0.4")

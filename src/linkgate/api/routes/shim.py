@@ -1,0 +1,186 @@
+"""The link shim: ``GET /l/{token}`` decides again at click time; never an open redirect.
+
+A shared link is rewritten to ``/l/<signed token>``. Opening it verifies the
+token (tampered, unsigned or expired tokens get a 4xx page and no redirect),
+decides the link again with the current snapshot, and then redirects (302),
+or shows the interstitial, copy-only or blocked page. "Continue" on the
+interstitial is a POST carrying a one-time nonce, so link-preview fetchers
+(which only GET or HEAD) never count as opens and never reach the target.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from linkgate.api.routes.decisions import decide_one
+from linkgate.opening import capability_ticket
+from linkgate.opening.keys import ShimTokenError
+from linkgate.opening.nonce import check_nonce, digest_token, issue_nonce
+from linkgate.opening.shim import ShimClaims, verify
+from linkgate.policy.decision import Decision
+from linkgate.runtime import Runtime
+from linkgate.web.i18n import CATEGORY_NAMES, TEXTS, language
+
+router = APIRouter(tags=["link shim"])
+
+templates = Environment(
+    loader=PackageLoader("linkgate.web", "templates"),
+    autoescape=select_autoescape(["html"]),
+    auto_reload=False,
+)
+
+# User agents of link-preview fetchers (chat apps and social sites unfurling links).
+PREVIEW_AGENTS = re.compile(
+    r"bot|crawler|spider|preview|facebookexternalhit|whatsapp|telegram|slack|discord|"
+    r"twitterbot|linkedin|skype|embedly|quora|pinterest|vkshare|w3c_validator|"
+    r"linkgate-preview",
+    re.IGNORECASE,
+)
+TOKEN_STATUS = {"expired": 410, "future": 403, "unknown_key": 403, "bad_signature": 403}
+HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Robots-Tag": "noindex, nofollow",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+}
+
+
+def is_preview(request: Request) -> bool:
+    """A preview fetch (HEAD, a prefetch, or an unfurling bot) — never an open."""
+    if request.method == "HEAD":
+        return True
+    purpose = request.headers.get("sec-purpose", "") + request.headers.get("purpose", "")
+    if "prefetch" in purpose.lower() or "preview" in purpose.lower():
+        return True
+    return bool(PREVIEW_AGENTS.search(request.headers.get("user-agent", "")))
+
+
+def render(name: str, request: Request, status: int = 200, **context: Any) -> HTMLResponse:
+    lang = language(request.headers.get("accept-language"))
+    html = templates.get_template(name).render(t=TEXTS[lang], lang=lang, **context)
+    return HTMLResponse(
+        html, status_code=status, headers={**HEADERS, "Content-Language": TEXTS[lang]["lang"]}
+    )
+
+
+def _claims(runtime: Runtime, token: str) -> ShimClaims | ShimTokenError:
+    try:
+        return verify(
+            token, runtime.keys, now=int(time.time()), max_age=runtime.settings.shim_max_age
+        )
+    except ShimTokenError as exc:
+        return exc
+
+
+def _refused(request: Request, error: ShimTokenError) -> HTMLResponse:
+    status = TOKEN_STATUS.get(error.code, 400)
+    return render("invalid.html", request, status, state="invalid", expired=error.code == "expired")
+
+
+def _redecide(runtime: Runtime, claims: ShimClaims, kind: str) -> Decision:
+    fields = {"url": claims.url, "channel": claims.channel, "group": claims.group, "at": None}
+    return decide_one(runtime, fields, kind=kind)
+
+
+def _target(runtime: Runtime, decision: Decision) -> str:
+    """Where an openable link goes; a rich page carries its capability ticket in the fragment."""
+    url = decision.url or ""
+    if decision.treatment in ("rich_page", "mini_program") and decision.platform:
+        ticket = capability_ticket.issue(
+            decision.decision_id,
+            url,
+            decision.capabilities,
+            decision.platform,
+            runtime.keys,
+            int(time.time()),
+        )
+        return f"{url}#linkgate_ticket={ticket}"
+    return url
+
+
+def _page(runtime: Runtime, request: Request, token: str, decision: Decision) -> Response:
+    lang = language(request.headers.get("accept-language"))
+    reason_text = decision.reason_text.get(lang) if decision.reason_text else None
+    if decision.interstitial == "blocked":
+        category = decision.category
+        names = CATEGORY_NAMES[lang]
+        return render(
+            "blocked.html",
+            request,
+            state="blocked",
+            reason_text=reason_text,
+            category_name=names.get(category, category) if category else None,
+        )
+    if decision.interstitial == "copy_only":
+        return render(
+            "copy_only.html",
+            request,
+            state="copy_only",
+            url=decision.url,
+            token=token,
+            reason_text=reason_text,
+        )
+    nonce = issue_nonce(digest_token(token), runtime.keys, int(time.time()))
+    return render(
+        "warn.html",
+        request,
+        state="warn",
+        url=decision.url,
+        token=token,
+        nonce=nonce,
+        reason_text=reason_text
+        if decision.reasons and decision.reasons[0] != "competitor_platform"
+        else None,
+    )
+
+
+@router.api_route(
+    "/l/{token}",
+    methods=["GET", "HEAD"],
+    include_in_schema=True,
+    summary="Open a shared link (decided again now)",
+)
+async def open_link(token: str, request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    claims = _claims(runtime, token)
+    if isinstance(claims, ShimTokenError):
+        return _refused(request, claims)
+    preview = is_preview(request)
+    decision = _redecide(runtime, claims, "preview" if preview else "open")
+    if decision.interstitial == "none" and decision.treatment not in ("copy_only", "blocked"):
+        if preview:
+            return render(
+                "copy_only.html",
+                request,
+                state="preview",
+                url=decision.url,
+                token=token,
+                reason_text=None,
+            )
+        return RedirectResponse(_target(runtime, decision), status_code=302, headers=HEADERS)
+    return _page(runtime, request, token, decision)
+
+
+@router.post("/l/{token}/continue", summary="Continue past the interstitial (one-time nonce)")
+async def continue_link(token: str, request: Request, nonce: str = Form("")) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    claims = _claims(runtime, token)
+    if isinstance(claims, ShimTokenError):
+        return _refused(request, claims)
+    try:
+        nonce_id = check_nonce(nonce, digest_token(token), runtime.keys, int(time.time()))
+    except ShimTokenError as exc:
+        return _refused(request, exc)
+    if not runtime.claim_nonce(nonce_id):
+        return _refused(request, ShimTokenError("expired"))
+    decision = _redecide(runtime, claims, "continue")
+    if decision.treatment in ("copy_only", "blocked"):
+        return _page(runtime, request, token, decision)
+    return RedirectResponse(_target(runtime, decision), status_code=303, headers=HEADERS)

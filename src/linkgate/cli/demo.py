@@ -1,0 +1,73 @@
+"""``linkgate demo``: fill the embedded store so a new user has something to look at."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import typer
+from rich.console import Console
+from rich.progress import track
+
+from linkgate.cli.serve import DATABASE_OPTION
+from linkgate.events import event_row
+from linkgate.policy.loader import default_policy_path, parse_policy
+from linkgate.runtime import Runtime
+from linkgate.settings import Settings
+
+SAMPLE_LINKS = (
+    "https://item.taobao.com/item.htm?id=6543210987",
+    "https://detail.tmall.com/item.htm?id=675432109876",
+    "https://v.douyin.com/iJ8abc/",
+    "https://item.jd.com/100012043978.html",
+    "https://mobile.yangkeduo.com/goods.html?goods_id=123456789",
+    "https://www.bilibili.com/video/BV1GJ411x7h7",
+    "https://www.zhihu.com/question/123456",
+    "https://mp.weixin.qq.com/s/AbCdEfGhIjKlMnOpQrStUv",
+    "https://docs.qq.com/doc/DSGVsbG8xMjM",
+    "https://www.example.com/page",
+    "https://taobao.com@evil.top/",
+)
+CHANNELS = ("private_chat", "private_chat", "group_chat", "group_chat", "moments")
+
+
+def demo_cmd(
+    database: str | None = DATABASE_OPTION,
+    decisions: int = typer.Option(500, "--decisions", help="Sample decisions to record."),
+) -> None:
+    """Load the default policy (published), sample groups, keys and decision history."""
+    console = Console(stderr=True)
+    runtime = Runtime(Settings.from_env().with_overrides(database_url=database))
+    try:
+        text = default_policy_path().read_text(encoding="utf-8")
+        policy = parse_policy(text, "default.yaml")
+        stores = runtime.stores
+        stores.policies.add(policy.revision, policy.name, text, policy.path, "demo")
+        live = stores.policies.live()
+        if live is None or live.revision != policy.revision:
+            runtime.publish(policy.revision, "demo")
+        stores.groups.set_group("demo-family", "allow", "demo")
+        stores.groups.set_group("demo-no-links", "deny", "demo")
+        stores.groups.set_group("demo-shopping", "commerce_only", "demo")
+        rng = random.Random(20210917)
+        now = datetime.now(UTC)
+        rows = []
+        for _ in track(range(decisions), description="recording sample decisions", console=console):
+            url = rng.choice(SAMPLE_LINKS)
+            channel = rng.choice(CHANNELS)
+            at = now - timedelta(seconds=rng.randrange(7 * 86_400))
+            sender = f"demo-user-{rng.randrange(50)}"
+            decision = runtime.gateway.decide(url, channel=channel, at=at, sender=sender)
+            rows.append(event_row(decision, "share", runtime.pseudonym, sender=sender))
+        stores.events.add_many(rows)
+        keys = {
+            role: stores.keys.create(role, platform, "demo")[1]
+            for role, platform in (("integrator", None), ("operator", None), ("platform", "jd"))
+        }
+    finally:
+        runtime.close()
+    console.print(f"published policy {policy.revision}; recorded {decisions} sample decisions")
+    console.print("demo API keys (shown only now):")
+    for role, secret in keys.items():
+        console.print(f"  {role:<10} {secret}")
+    console.print("next: linkgate serve   (then open http://127.0.0.1:8000/docs)")

@@ -1,0 +1,113 @@
+"""Signed link-shim tokens: what a shared link is rewritten to.
+
+When a link is shared, linkgate replaces it with a shim URL carrying a token
+that names the canonical URL and where it was shared. At click time the edge
+verifies the token, decides the link again with the current snapshot and
+redirects, interstitials or blocks. The shim is never an open redirect: an
+unsigned, tampered, unknown-key or expired token is refused, and even a
+genuine token only ever carries an ``http``/``https`` URL.
+
+Payload members (see :mod:`linkgate.opening.keys` for the token format)::
+
+    k  kid          u  canonical URL     c  channel        t  issued at (unix s)
+    g  group id     s  sender pseudonym  d  decision id    (g, s, d only when set)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from linkgate.opening.keys import (
+    ShimKeys,
+    ShimTokenError,
+    check_age,
+    int_field,
+    optional_str_field,
+    sign_payload,
+    str_field,
+    verify_payload,
+)
+from linkgate.vocabulary import CHANNELS, Channel
+
+__all__ = [
+    "PURPOSE",
+    "ShimClaims",
+    "ShimKeys",
+    "ShimTokenError",
+    "is_shim_target",
+    "sign",
+    "verify",
+]
+
+PURPOSE: Final = b"linkgate.shim.v1"
+
+_CHANNELS: Final[dict[str, Channel]] = {channel: channel for channel in CHANNELS}
+# http(s), an authority without userinfo, then printable ASCII only: what the
+# Safe Browsing canonical form looks like, and nothing a Location header or a
+# browser could read as another scheme, another host or a second header line.
+_TARGET_RE: Final = re.compile(r"https?://[^\x00-\x20\x7f/?#\\@]+(?:[/?#][\x21-\x7e]*)?")
+
+
+def is_shim_target(url: str) -> bool:
+    """Whether ``url`` may be carried by a shim token (and so be redirected to).
+
+    It must start ``http://`` or ``https://`` (lower case), have a non-empty
+    host with no userinfo, and hold only printable ASCII — which every
+    canonical URL does.
+    """
+    return url.isascii() and _TARGET_RE.fullmatch(url) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ShimClaims:
+    """What a shim token says: the link, where it was shared, when, by whom."""
+
+    url: str
+    channel: Channel
+    group: str | None
+    issued_at: int
+    sender: str | None = None
+    decision_id: str | None = None
+
+
+def sign(claims: ShimClaims, keys: ShimKeys) -> str:
+    """The shim token for ``claims``, signed with the ring's active key.
+
+    Raises ``ShimTokenError("malformed")`` when the URL is not a shim target,
+    the channel is unknown, or the token would exceed the size cap.
+    """
+    if not is_shim_target(claims.url) or claims.channel not in _CHANNELS:
+        raise ShimTokenError("malformed")
+    fields: dict[str, object] = {"u": claims.url, "c": claims.channel, "t": claims.issued_at}
+    if claims.group is not None:
+        fields["g"] = claims.group
+    if claims.sender is not None:
+        fields["s"] = claims.sender
+    if claims.decision_id is not None:
+        fields["d"] = claims.decision_id
+    return sign_payload(PURPOSE, fields, keys)
+
+
+def verify(token: str, keys: ShimKeys, *, now: int, max_age: int) -> ShimClaims:
+    """The claims of a genuine, current shim token; otherwise ``ShimTokenError``.
+
+    ``max_age`` is how long (seconds) a shared link stays openable through its
+    shim; a token issued more than ``CLOCK_SKEW`` seconds after ``now`` is
+    ``future``. Any string is either verified or refused with a code.
+    """
+    payload = verify_payload(PURPOSE, token, keys)
+    url = str_field(payload, "u")
+    channel = str_field(payload, "c")
+    issued_at = int_field(payload, "t")
+    group = optional_str_field(payload, "g")
+    sender = optional_str_field(payload, "s")
+    decision_id = optional_str_field(payload, "d")
+    if not is_shim_target(url):
+        raise ShimTokenError("malformed")
+    known = _CHANNELS.get(channel)
+    if known is None:
+        raise ShimTokenError("malformed")
+    check_age(issued_at, now, max_age)
+    return ShimClaims(url, known, group, issued_at, sender, decision_id)

@@ -1,0 +1,309 @@
+"""The running service: storage, the live snapshot, events and reloads, wired together.
+
+``Runtime`` is the edge that the HTTP API and the CLI share. It opens the
+store (running migrations), builds the decision snapshot from the live
+policy revision and the registry, keeps it current when another replica
+publishes (Redis pub/sub, with polling of the live revision as the
+fallback), and writes decision events in batches.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from linkgate.domains.psl import PublicSuffix
+from linkgate.domains.registry import Registry
+from linkgate.domains.registry_loader import loads_platforms
+from linkgate.events import EventWriter, Pseudonymizer
+from linkgate.facts import Inspector
+from linkgate.gateway import Gateway, Snapshot
+from linkgate.metrics import Metrics
+from linkgate.opening.keys import ShimKeys
+from linkgate.policy.evaluator import Evaluator
+from linkgate.policy.loader import default_policy_path, parse_policy
+from linkgate.policy.model import Policy
+from linkgate.settings import Settings
+from linkgate.storage.engine import database_url, make_engine
+from linkgate.storage.migrate import upgrade
+from linkgate.storage.repos import (
+    AuditLog,
+    EventStore,
+    GroupStore,
+    KeyStore,
+    PlatformStore,
+    PolicyStore,
+)
+
+log = logging.getLogger("linkgate.runtime")
+
+RELOAD_CHANNEL = "linkgate:live-revision"
+
+
+@dataclass
+class Stores:
+    policies: PolicyStore
+    platforms: PlatformStore
+    groups: GroupStore
+    keys: KeyStore
+    events: EventStore
+    audit: AuditLog
+
+
+def registry_from_documents(documents: list[dict[str, Any]]) -> Registry:
+    """The bundled registry with platforms replaced or added from stored documents.
+
+    Raises :class:`~linkgate.datafile.DataFileError` when the result is invalid
+    (for example a domain registered by two platforms).
+    """
+    base = {p.id: p for p in Registry.default()}
+    if not documents:
+        return Registry.default()
+    text = yaml.safe_dump({"version": 1, "platforms": documents}, allow_unicode=True)
+    for platform in loads_platforms(text, "<stored platforms>"):
+        base[platform.id] = platform
+    return Registry(base.values(), source="store")
+
+
+class Runtime:
+    """Everything one server process needs; thread-safe for request handlers."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.url = database_url(settings.database_url)
+        upgrade(self.url)
+        self.engine = make_engine(self.url)
+        self.stores = Stores(
+            policies=PolicyStore(self.engine),
+            platforms=PlatformStore(self.engine),
+            groups=GroupStore(self.engine),
+            keys=KeyStore(self.engine),
+            events=EventStore(self.engine),
+            audit=AuditLog(self.engine),
+        )
+        self.keys = ShimKeys.from_env_value(settings.resolved_secret_keys())
+        self.pseudonym = Pseudonymizer(settings.resolved_pseudonym_key())
+        self.psl = PublicSuffix.load()
+        self._built_from = self._source_key()
+        self.gateway = Gateway(self.build_snapshot())
+        self.events = EventWriter(self.stores.events.add_many, maxsize=settings.event_queue_size)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._redis: Any = None
+        self.redis_ok = settings.redis_url is None
+        self.store_ok = True
+        self.reloads = 0
+        self.metrics = Metrics()
+        self.metrics.set_revision(self.gateway.snapshot.revision)
+        self.group_cache = TtlCache(ttl=5.0)
+        self.key_cache = TtlCache(ttl=10.0)
+        self.nonce_cache = TtlCache(ttl=900.0, maxsize=1_000_000)
+
+    # -- snapshot -----------------------------------------------------------------
+
+    def live_policy(self) -> Policy:
+        row = self.stores.policies.live()
+        if row is None:
+            return parse_policy(default_policy_path().read_bytes(), str(default_policy_path()))
+        return parse_policy(row.content, f"policy:{row.revision}")
+
+    def build_snapshot(self) -> Snapshot:
+        policy = self.live_policy()
+        registry = registry_from_documents([p.document for p in self.stores.platforms.all()])
+        inspector = Inspector(registry, self.psl)
+        return Snapshot(policy, Evaluator(policy), inspector)
+
+    def _source_key(self) -> tuple[Any, ...]:
+        """What the snapshot was built from: the live revision and the stored platforms."""
+        row = self.stores.policies.live()
+        platforms = tuple((p.id, p.updated_at) for p in self.stores.platforms.all())
+        return (row.revision if row is not None else None, platforms)
+
+    def reload(self) -> bool:
+        """Rebuild the snapshot when the live revision or the registry changed."""
+        key = self._source_key()
+        if key == self._built_from:
+            return False
+        self.gateway.publish(self.build_snapshot())
+        self._built_from = key
+        self.reloads += 1
+        self.metrics.set_revision(self.gateway.snapshot.revision)
+        log.info("serving policy revision %s", self.gateway.snapshot.revision)
+        return True
+
+    def refresh_registry(self) -> None:
+        """Rebuild the snapshot after a registry change and tell the other replicas."""
+        self.reload()
+        self.notify()
+
+    def publish(self, revision: str, by: str) -> None:
+        """Make ``revision`` live here and tell the other replicas."""
+        self.stores.policies.publish(revision, by)
+        self.stores.audit.append(by, "policy.publish", revision, {})
+        self.reload()
+        self.notify()
+
+    # -- request-path reads (cached) --------------------------------------------------
+
+    def authenticate(self, token: str) -> Any:
+        """The key record for ``token`` (cached for seconds; revocation applies within 10 s)."""
+        found, record = self.key_cache.get(token)
+        if not found:
+            record = self.stores.keys.authenticate(token)
+            self.key_cache.put(token, record)
+        return record
+
+    def group_setting(self, group_id: str) -> str | None:
+        found, value = self.group_cache.get(("g", group_id))
+        if not found:
+            row = self.stores.groups.get_group(group_id)
+            value = row.setting if row is not None else None
+            self.group_cache.put(("g", group_id), value)
+        return value  # type: ignore[no-any-return]
+
+    def member_opt_out(self, group_id: str, user_id: str) -> bool:
+        found, value = self.group_cache.get(("m", group_id, user_id))
+        if not found:
+            row = self.stores.groups.get_member(group_id, user_id)
+            value = bool(row.opt_out) if row is not None else False
+            self.group_cache.put(("m", group_id, user_id), value)
+        return bool(value)
+
+    def claim_nonce(self, nonce_id: str, ttl: int = 900) -> bool:
+        """True the first time ``nonce_id`` is seen (across replicas when Redis is configured)."""
+        redis = self._redis
+        if redis is not None:
+            try:
+                return bool(redis.set(f"linkgate:nonce:{nonce_id}", 1, nx=True, ex=ttl))
+            except Exception:
+                self.redis_ok = False
+        found, _ = self.nonce_cache.get(nonce_id)
+        if found:
+            return False
+        self.nonce_cache.put(nonce_id, True)
+        return True
+
+    # -- replicas -------------------------------------------------------------------
+
+    def notify(self) -> None:
+        redis = self._redis
+        if redis is None:
+            return
+        try:
+            redis.publish(RELOAD_CHANNEL, self.gateway.snapshot.revision)
+            self.redis_ok = True
+        except Exception:
+            self.redis_ok = False
+            log.warning("could not notify replicas through Redis; they will poll")
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            try:
+                pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
+                pubsub.subscribe(RELOAD_CHANNEL)
+                self.redis_ok = True
+                while not self._stop.is_set():
+                    message = pubsub.get_message(timeout=0.5)
+                    if message is not None:
+                        self._safe_reload()
+                pubsub.close()
+            except Exception:
+                self.redis_ok = False
+                self._stop.wait(1.0)
+
+    def _poll(self) -> None:
+        while not self._stop.wait(self.settings.reload_poll_seconds):
+            self._safe_reload()
+
+    def _safe_reload(self) -> None:
+        try:
+            self.reload()
+            self.store_ok = True
+        except Exception:
+            self.store_ok = False
+            log.exception("reload failed; serving the loaded snapshot")
+
+    def start(self) -> None:
+        """Start the event writer and the reload listeners."""
+        self.events.start()
+        if self.settings.redis_url:
+            import redis
+
+            self._redis = redis.Redis.from_url(
+                self.settings.redis_url, socket_timeout=2, socket_connect_timeout=2
+            )
+            self._spawn(self._listen, "linkgate-reload-redis")
+        self._spawn(self._poll, "linkgate-reload-poll")
+
+    def _spawn(self, target: Any, name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def close(self) -> None:
+        self._stop.set()
+        self.events.close()
+        for thread in self._threads:
+            thread.join(timeout=2)
+        if self._redis is not None:
+            self._redis.close()
+        self.engine.dispose()
+
+    def ping_store(self) -> bool:
+        started = time.monotonic()
+        try:
+            self.stores.policies.live()
+            self.store_ok = True
+        except Exception:
+            self.store_ok = False
+        log.debug("store ping %.1f ms", (time.monotonic() - started) * 1000)
+        return self.store_ok
+
+
+class TtlCache:
+    """A small time-bounded cache for values read from the store on the request path."""
+
+    def __init__(self, ttl: float, maxsize: int = 100_000) -> None:
+        self._ttl = ttl
+        self._maxsize = maxsize
+        self._data: dict[Any, tuple[float, Any]] = {}
+
+    def get(self, key: Any) -> tuple[bool, Any]:
+        hit = self._data.get(key)
+        if hit is None or hit[0] < time.monotonic():
+            return False, None
+        return True, hit[1]
+
+    def put(self, key: Any, value: Any) -> None:
+        if len(self._data) >= self._maxsize:
+            self._data.clear()
+        self._data[key] = (time.monotonic() + self._ttl, value)
+
+    def drop(self, key: Any) -> None:
+        self._data.pop(key, None)
+
+
+def decision_kwargs(runtime: Runtime, fields: dict[str, Any]) -> dict[str, Any]:
+    """Gateway arguments for an API request: group setting and opt-out from the store."""
+    group = fields.get("group")
+    viewer = fields.get("viewer")
+    setting = fields.get("group_setting")
+    opt_out = False
+    if group is not None and fields["channel"] == "group_chat":
+        if setting is None:
+            setting = runtime.group_setting(group)
+        if viewer is not None:
+            opt_out = runtime.member_opt_out(group, viewer)
+    return {
+        "channel": fields["channel"],
+        "at": fields.get("at"),
+        "sender": fields.get("sender"),
+        "viewer": viewer,
+        "group_setting": setting,
+        "viewer_opt_out": opt_out,
+    }

@@ -1,0 +1,88 @@
+"""Settings read once from the environment (and overridden by CLI options).
+
+| variable | meaning | default |
+|---|---|---|
+| ``LINKGATE_HOME`` | data directory (SQLite, PSL) | ``~/.local/share/linkgate`` |
+| ``LINKGATE_DATABASE_URL`` | ``sqlite:///…`` or ``postgresql://…`` | SQLite file in home |
+| ``LINKGATE_REDIS_URL`` | Redis for shared counters and reload notices | none (in-process) |
+| ``LINKGATE_PUBLIC_URL`` | where users reach this server (shim links) | ``http://127.0.0.1:8000`` |
+| ``LINKGATE_SECRET_KEYS`` | signing keys ``kid:base64,…;active=kid`` | generated in home |
+| ``LINKGATE_PSEUDONYM_KEY`` | key for pseudonymising user ids in logs | generated, stored in home |
+| ``LINKGATE_MAX_BODY_BYTES`` | largest request body | 1 MiB |
+| ``LINKGATE_MAX_BATCH`` | largest decision batch | 1000 |
+| ``LINKGATE_MAX_URL_LENGTH`` | longest URL accepted in a request | 8192 |
+| ``LINKGATE_RELOAD_POLL_SECONDS`` | how often replicas poll for a new live revision | 1.0 |
+| ``LINKGATE_SHIM_MAX_AGE`` | seconds a shared link's shim token stays valid | 90 days |
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+
+def home() -> Path:
+    configured = os.environ.get("LINKGATE_HOME")
+    path = Path(configured).expanduser() if configured else Path.home() / ".local/share/linkgate"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _secret_file(name: str) -> str:
+    """A secret kept in the data directory, created on first use (mode 0600)."""
+    path = home() / name
+    if not path.exists():
+        value = secrets.token_urlsafe(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(value)
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str | None = None
+    redis_url: str | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    secret_keys: str | None = None
+    pseudonym_key: str | None = None
+    max_body_bytes: int = 1 << 20
+    max_batch: int = 1000
+    max_url_length: int = 8192
+    reload_poll_seconds: float = 1.0
+    event_queue_size: int = 100_000
+    shim_max_age: int = 90 * 86_400
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        d = cls()
+        return cls(
+            database_url=env.get("LINKGATE_DATABASE_URL") or None,
+            redis_url=env.get("LINKGATE_REDIS_URL") or None,
+            public_url=env.get("LINKGATE_PUBLIC_URL", d.public_url).rstrip("/"),
+            secret_keys=env.get("LINKGATE_SECRET_KEYS") or None,
+            pseudonym_key=env.get("LINKGATE_PSEUDONYM_KEY") or None,
+            max_body_bytes=int(env.get("LINKGATE_MAX_BODY_BYTES", d.max_body_bytes)),
+            max_batch=int(env.get("LINKGATE_MAX_BATCH", d.max_batch)),
+            max_url_length=int(env.get("LINKGATE_MAX_URL_LENGTH", d.max_url_length)),
+            reload_poll_seconds=float(
+                env.get("LINKGATE_RELOAD_POLL_SECONDS", d.reload_poll_seconds)
+            ),
+            shim_max_age=int(env.get("LINKGATE_SHIM_MAX_AGE", d.shim_max_age)),
+        )
+
+    def with_overrides(self, **changes: object) -> Settings:
+        kept = {k: v for k, v in changes.items() if v is not None}
+        return replace(self, **kept)  # type: ignore[arg-type]
+
+    def resolved_pseudonym_key(self) -> bytes:
+        return (self.pseudonym_key or _secret_file("pseudonym.key")).encode()
+
+    def resolved_secret_keys(self) -> str:
+        """The signing key ring; a generated single key lives in the data directory."""
+        if self.secret_keys:
+            return self.secret_keys
+        return f"k1:{_secret_file('signing.key')};active=k1"

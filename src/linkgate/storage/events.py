@@ -1,0 +1,121 @@
+"""Decision events: written in batches, counted by field over a time window."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Final
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import Engine
+
+from linkgate.storage.schema import DecisionEventRow
+from linkgate.storage.transactions import write_transaction
+from linkgate.storage.types import as_utc
+
+EVENT_KINDS: Final = frozenset({"share", "open"})
+
+#: Fields every event carries.
+REQUIRED_FIELDS: Final = (
+    "decision_id",
+    "decided_at",
+    "kind",
+    "link_kind",
+    "channel",
+    "treatment",
+    "interstitial",
+    "policy_revision",
+)
+#: Fields an event may leave out (stored as NULL; ``reasons`` as an empty list).
+OPTIONAL_FIELDS: Final = (
+    "url",
+    "platform",
+    "reasons",
+    "category",
+    "sender_hash",
+    "viewer_hash",
+    "group_hash",
+)
+#: Fields :meth:`EventStore.count_by` can group by.
+COUNT_FIELDS: Final = (
+    "kind",
+    "platform",
+    "link_kind",
+    "channel",
+    "treatment",
+    "interstitial",
+    "category",
+    "policy_revision",
+)
+_KNOWN: Final = frozenset(REQUIRED_FIELDS + OPTIONAL_FIELDS)
+
+
+def _event(index: int, row: Mapping[str, Any]) -> dict[str, Any]:
+    """One event in its stored form, or ValueError naming the row and the field."""
+    unknown = sorted(set(row) - _KNOWN)
+    if unknown:
+        raise ValueError(f"event {index}: unknown fields {', '.join(unknown)}")
+    missing = [name for name in REQUIRED_FIELDS if row.get(name) is None]
+    if missing:
+        raise ValueError(f"event {index}: missing {', '.join(missing)}")
+    if row["kind"] not in EVENT_KINDS:
+        raise ValueError(f"event {index}: kind must be 'share' or 'open', not {row['kind']!r}")
+    decided_at = row["decided_at"]
+    if not isinstance(decided_at, datetime):
+        raise ValueError(f"event {index}: decided_at must be a datetime")
+    reasons = row.get("reasons") or ()
+    if isinstance(reasons, str) or not all(isinstance(r, str) for r in reasons):
+        raise ValueError(f"event {index}: reasons must be a list of strings")
+    event = {name: row.get(name) for name in OPTIONAL_FIELDS}
+    event.update({name: row[name] for name in REQUIRED_FIELDS})
+    event["decided_at"] = as_utc(decided_at)
+    event["reasons"] = list(reasons)
+    return event
+
+
+class EventStore:
+    """The decision log. Callers batch events; one batch is one transaction."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def add_many(self, rows: Sequence[Mapping[str, Any]]) -> int:
+        """Store a batch of events in one transaction (all or none); returns how many."""
+        events = [_event(index, row) for index, row in enumerate(rows)]
+        if not events:
+            return 0
+        with write_transaction(self._engine) as connection:
+            connection.execute(insert(DecisionEventRow), events)
+        return len(events)
+
+    def count_by(
+        self,
+        field: str,
+        since: datetime,
+        until: datetime,
+        platform: str | None = None,
+        *,
+        kind: str | None = None,
+    ) -> dict[str | None, int]:
+        """Events with ``since <= decided_at < until``, counted by the value of ``field``.
+
+        ``platform`` and ``kind`` narrow the events counted; a field's missing
+        value counts under None.
+        """
+        if field not in COUNT_FIELDS:
+            raise ValueError(f"cannot count by {field!r}; one of: {', '.join(COUNT_FIELDS)}")
+        column = getattr(DecisionEventRow, field)
+        stmt = (
+            select(column, func.count())
+            .where(
+                DecisionEventRow.decided_at >= as_utc(since),
+                DecisionEventRow.decided_at < as_utc(until),
+            )
+            .group_by(column)
+        )
+        if platform is not None:
+            stmt = stmt.where(DecisionEventRow.platform == platform)
+        if kind is not None:
+            stmt = stmt.where(DecisionEventRow.kind == kind)
+        with self._engine.connect() as connection:
+            return {value: int(count) for value, count in connection.execute(stmt)}

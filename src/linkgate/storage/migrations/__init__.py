@@ -1,0 +1,1 @@
+"""Alembic migrations of linkgate's schema (run by :mod:`linkgate.storage.migrate`)."""

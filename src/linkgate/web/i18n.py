@@ -1,0 +1,101 @@
+"""The texts of the pages users see, Chinese first, English available."""
+
+from __future__ import annotations
+
+from typing import Final
+
+LANGUAGES: Final = ("zh", "en")
+
+TEXTS: Final[dict[str, dict[str, str]]] = {
+    "zh": {
+        "lang": "zh-CN",
+        "warn_title": "将要访问",
+        "warn_text": "非官方网页，请确认是否继续访问。",
+        "continue": "继续访问",
+        "copy": "复制链接",
+        "copied": "已复制",
+        "report": "投诉",
+        "copy_only_title": "无法直接打开",
+        "copy_only_text": "如需浏览，请长按网址复制后使用浏览器访问",
+        "blocked_title": "已停止访问该网页",
+        "blocked_category": "违规类型",
+        "appeal": "网站所有者可通过平台申诉",
+        "back": "返回",
+        "link_expired": "链接已失效",
+        "link_invalid": "该链接无效或已被篡改，无法打开。",
+        "preview": "链接预览",
+    },
+    "en": {
+        "lang": "en",
+        "warn_title": "You are about to leave",
+        "warn_text": "This is not an official page. Continue only if you trust it.",
+        "continue": "Continue",
+        "copy": "Copy link",
+        "copied": "Copied",
+        "report": "Report",
+        "copy_only_title": "This link cannot open here",
+        "copy_only_text": "To view it, copy the address and open it in a browser",
+        "blocked_title": "This page has been blocked",
+        "blocked_category": "Category",
+        "appeal": "The site owner can appeal through the platform portal",
+        "back": "Back",
+        "link_expired": "This link has expired",
+        "link_invalid": "This link is invalid or has been tampered with and cannot open.",
+        "preview": "Link preview",
+    },
+}
+
+CATEGORY_NAMES: Final[dict[str, dict[str, str]]] = {
+    "zh": {
+        "marketing": "营销外链",
+        "fake": "虚假信息",
+        "fraud": "欺诈",
+        "rumor": "谣言",
+        "vulgar": "色情低俗",
+        "induced_sharing": "诱导分享/关注",
+        "fake_red_envelope": "虚假红包",
+        "gambling": "赌博",
+        "piracy": "侵权盗版",
+        "privacy": "收集个人隐私",
+        "malware_phishing": "恶意软件/钓鱼",
+        "malware": "恶意软件",
+        "phishing": "网络钓鱼",
+        "other": "其他",
+    },
+    "en": {
+        "marketing": "Marketing links",
+        "fake": "Fake information",
+        "fraud": "Fraud",
+        "rumor": "Rumour",
+        "vulgar": "Vulgar content",
+        "induced_sharing": "Induced sharing or following",
+        "fake_red_envelope": "Fake red envelope",
+        "gambling": "Gambling",
+        "piracy": "Piracy",
+        "privacy": "Collects personal information",
+        "malware_phishing": "Malware or phishing",
+        "malware": "Malware",
+        "phishing": "Phishing",
+        "other": "Other",
+    },
+}
+
+
+def language(accept_language: str | None) -> str:
+    """``en`` when the most preferred language is English, else Chinese (the default)."""
+    if not accept_language:
+        return "zh"
+    best = ("zh", -1.0)
+    for position, part in enumerate(accept_language.split(",")):
+        tag, _, params = part.strip().partition(";")
+        quality = 1.0
+        if params.strip().startswith("q="):
+            try:
+                quality = float(params.strip()[2:])
+            except ValueError:
+                quality = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        score = quality - position * 1e-6
+        if primary in LANGUAGES and score > best[1]:
+            best = (primary, score)
+    return best[0]

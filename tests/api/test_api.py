@@ -1,0 +1,270 @@
+"""Decisions, batches, limits, groups, policies, platforms, the JS-API and events over HTTP."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from linkgate.opening.jsapi import signature
+from linkgate.policy.loader import default_policy_path
+from tests.api.conftest import Api, make_api
+
+JD = "https://item.jd.com/100012043978.html"
+TAOBAO = "https://item.taobao.com/item.htm?id=6543210987"
+
+
+def decide(api: Api, **body: object) -> dict[str, object]:
+    response = api.client.post("/v1/decisions", json=body, headers=api.headers("integrator"))
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_decision_matches_the_library(api: Api) -> None:
+    body = decide(api, url=TAOBAO, channel="group_chat", at="2021-10-01T12:00:00+08:00")
+    assert body["treatment"] == "copy_only" and body["reasons"] == ["rollout_closed"]
+    assert body["counterfactuals"][0]["stage"] == "rollout"  # type: ignore[index]
+    assert body["policy_revision"] == api.runtime.gateway.snapshot.revision
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"url": JD, "channel": "dm"}, "channel"),
+        ({"url": JD}, "channel"),
+        ({"channel": "private_chat"}, "url"),
+        ({"url": JD, "channel": "private_chat", "at": "yesterday"}, "at"),
+        ({"url": JD, "channel": "private_chat", "surprise": 1}, "surprise"),
+        ({"url": JD, "channel": "group_chat", "group_setting": "maybe"}, "group_setting"),
+    ],
+)
+def test_bad_fields_are_problems_naming_the_field(
+    api: Api, body: dict[str, object], field: str
+) -> None:
+    response = api.client.post("/v1/decisions", json=body, headers=api.headers("integrator"))
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 422 and problem["title"]
+    assert field in [e["field"] for e in problem["errors"]]
+
+
+def test_malformed_json_is_a_problem(api: Api) -> None:
+    response = api.client.post(
+        "/v1/decisions",
+        content=b"{not json",
+        headers={**api.headers("integrator"), "content-type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_batch_keeps_order_and_isolates_bad_items(api: Api) -> None:
+    items = [
+        {"url": JD, "channel": "private_chat"},
+        {"url": JD, "channel": "nowhere"},
+        {"url": "http://", "channel": "moments"},
+        {"url": TAOBAO, "channel": "group_chat", "at": "2021-12-01T00:00:00+08:00"},
+    ]
+    response = api.client.post(
+        "/v1/decisions:batch", json={"items": items}, headers=api.headers("integrator")
+    )
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r.get("treatment") for r in results] == ["rich_page", None, "blocked", "plain_page"]
+    assert results[1]["error"]["errors"][0]["field"].startswith("items.1.channel")
+
+
+def test_limits_are_clear_4xx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LINKGATE_HOME", str(tmp_path))
+    small: Iterator[Api] = make_api(tmp_path, max_body_bytes=4096, max_batch=3, max_url_length=100)
+    api = next(small)
+    try:
+        headers = api.headers("integrator")
+        big = api.client.post(
+            "/v1/decisions",
+            content=b"{" + b" " * 5000 + b"}",
+            headers={**headers, "content-type": "application/json"},
+        )
+        assert big.status_code == 413 and big.json()["type"] == "/problems/body-too-large"
+        batch = api.client.post(
+            "/v1/decisions:batch",
+            json={"items": [{"url": JD, "channel": "moments"}] * 4},
+            headers=headers,
+        )
+        assert batch.status_code == 413 and batch.json()["errors"][0]["field"] == "items"
+        long = api.client.post(
+            "/v1/decisions",
+            json={"url": JD + "?" + "a" * 200, "channel": "moments"},
+            headers=headers,
+        )
+        assert long.status_code == 414 and long.json()["errors"][0]["field"] == "url"
+    finally:
+        next(small, None)
+
+
+def test_group_settings_round_trip_and_apply(api: Api) -> None:
+    headers = api.headers("integrator")
+    assert api.client.get("/v1/groups/fam/link-settings", headers=headers).json()["setting"] == (
+        "allow"
+    )
+    put = api.client.put(
+        "/v1/groups/fam/link-settings", json={"setting": "content_only"}, headers=headers
+    )
+    assert put.status_code == 200 and put.json()["setting"] == "content_only"
+    assert decide(api, url=JD, channel="group_chat", group="fam")["treatment"] == "copy_only"
+    assert decide(api, url=JD, channel="private_chat", group="fam")["treatment"] == "rich_page"
+    member = api.client.put(
+        "/v1/groups/fam/members/bob/link-settings", json={"opt_out": True}, headers=headers
+    )
+    assert member.json()["opt_out"] is True
+    bili = "https://www.bilibili.com/video/BV1GJ411x7h7"
+    assert decide(api, url=bili, channel="group_chat", group="fam")["treatment"] == "rich_page"
+    opted = decide(api, url=bili, channel="group_chat", group="fam", viewer="bob")
+    assert opted["treatment"] == "copy_only" and opted["reasons"] == ["viewer_opt_out"]
+    bad = api.client.put(
+        "/v1/groups/fam/link-settings", json={"setting": "sometimes"}, headers=headers
+    )
+    assert bad.status_code == 422
+
+
+def test_policy_lifecycle(api: Api) -> None:
+    headers = api.headers("operator")
+    bad = api.client.post(
+        "/v1/policies",
+        content="preset: compromize\nrollout: {closed: {treatment: nope}, phases: []}\n",
+        headers={**headers, "content-type": "application/yaml"},
+    )
+    assert bad.status_code == 422
+    located = bad.json()["errors"]
+    assert {(e["line"], e["path"]) for e in located} >= {
+        (1, "preset"),
+        (2, "rollout.closed.treatment"),
+    }
+    assert any(e["path"] == "groups" or "groups" in e["message"] for e in located)
+    text_ = default_policy_path().read_text(encoding="utf-8")
+    paused = text_.replace(
+        "      channels: [private_chat]\n",
+        "      channels: [private_chat]\n      effect: {treatment: copy_only, reason: paused}\n",
+        1,
+    )
+    created = api.client.post(
+        "/v1/policies", json={"content": paused, "author": "ops"}, headers=headers
+    )
+    assert created.status_code == 201, created.text
+    revision = created.json()["revision"]
+    assert created.headers["location"] == f"/v1/policies/{revision}"
+    assert created.json()["live"] is False
+    at = "2021-10-01T12:00:00+08:00"
+    assert decide(api, url=TAOBAO, channel="private_chat", at=at)["treatment"] == "plain_page"
+    published = api.client.post(f"/v1/policies/{revision}/publish", headers=headers)
+    assert published.status_code == 200 and published.json()["live"] is True
+    after = decide(api, url=TAOBAO, channel="private_chat", at=at)
+    assert after["treatment"] == "copy_only" and after["policy_revision"] == revision
+    base = api.client.post("/v1/policies", json={"content": text_}, headers=headers).json()
+    listing = api.client.get("/v1/policies", headers=headers).json()
+    assert listing["live"] == revision
+    assert {i["revision"] for i in listing["items"]} >= {revision, base["revision"]}
+    diff = api.client.get(
+        f"/v1/policies/{revision}/diff?against={base['revision']}", headers=headers
+    ).json()
+    assert diff["changes"] == [
+        {
+            "op": "added",
+            "path": "rollout.phases.phase-1-private-chat.effect",
+            "new": {"treatment": "copy_only", "reason": "paused"},
+        }
+    ]
+    missing = api.client.post("/v1/policies/ffffffffffffffff/publish", headers=headers)
+    assert missing.status_code == 404
+
+
+def test_platform_update_changes_decisions(api: Api) -> None:
+    headers = api.headers("operator")
+    doc = api.client.get("/v1/platforms/zhihu", headers=headers).json()
+    assert doc["tier"] == "neutral"
+    zhihu = "https://www.zhihu.com/question/123456"
+    assert decide(api, url=zhihu, channel="private_chat")["treatment"] == "rich_page"
+    doc["tier"] = "competitor"
+    put = api.client.put("/v1/platforms/zhihu", json=doc, headers=headers)
+    assert put.status_code == 200, put.text
+    assert decide(api, url=zhihu, channel="group_chat")["treatment"] == "copy_only"
+    clash = dict(doc, domains=["zhihu.com", "jd.com"])
+    refused = api.client.put("/v1/platforms/zhihu", json=clash, headers=headers)
+    assert refused.status_code == 422 and refused.json()["errors"]
+
+
+def test_jsapi_ticket_and_config(api: Api) -> None:
+    headers = api.headers("platform")
+    ticket = api.client.get("/v1/jsapi/ticket", headers=headers).json()
+    assert ticket["expires_in"] > 7000
+    again = api.client.get("/v1/jsapi/ticket", headers=headers).json()
+    assert again["ticket"] == ticket["ticket"]
+    url = "https://m.jd.com/item/100012043978.html?from=share#top"
+    config = api.client.post("/v1/jsapi/config", json={"url": url}, headers=headers).json()
+    assert config["appId"] == "jd"
+    assert config["signature"] == signature(
+        ticket["ticket"], config["nonceStr"], config["timestamp"], url
+    )
+    assert "chooseWXPay" in config["jsApiList"] or "launchApplication" in config["jsApiList"]
+    assert not any(api_.startswith("getUserProfile") for api_ in config["jsApiList"])
+    narrowed = api.client.post(
+        "/v1/jsapi/config",
+        json={"url": url, "jsApiList": ["launchApplication", "x"]},
+        headers=headers,
+    ).json()
+    assert narrowed["jsApiList"] == ["launchApplication"]
+    outside = api.client.post(
+        "/v1/jsapi/config", json={"url": "https://evil.top/"}, headers=headers
+    )
+    assert outside.status_code == 403
+
+
+def test_events_are_batched_and_pseudonymised(api: Api) -> None:
+    decide(
+        api,
+        url=JD,
+        channel="group_chat",
+        sender="alice-real-id",
+        group="grp-real-id",
+        viewer="bob-real-id",
+    )
+    deadline = time.monotonic() + 5
+    rows: list[tuple[object, ...]] = []
+    while time.monotonic() < deadline and not rows:
+        with api.runtime.engine.connect() as conn:
+            rows = list(
+                conn.execute(
+                    text(
+                        "SELECT sender_hash, viewer_hash, group_hash, url, treatment FROM decision_events"
+                    )
+                )
+            )
+        time.sleep(0.1)
+    assert rows, "the decision event was not written"
+    ((sender, viewer, group, url, treatment),) = rows
+    assert url == JD and treatment == "rich_page"
+    for value, raw in ((sender, "alice-real-id"), (viewer, "bob-real-id"), (group, "grp-real-id")):
+        assert value and raw not in str(value)
+    with api.runtime.engine.connect() as conn:
+        dump = " ".join(str(r) for r in conn.execute(text("SELECT * FROM decision_events")))
+    assert "alice-real-id" not in dump
+
+
+def test_health_ready_metrics(api: Api) -> None:
+    assert api.client.get("/healthz").json() == {"status": "ok"}
+    ready = api.client.get("/readyz").json()
+    assert ready["status"] == "ready" and ready["snapshot"]["revision"]
+    decide(api, url=JD, channel="private_chat")
+    metrics = api.client.get("/metrics").text
+    assert 'linkgate_decisions_total{kind="share",treatment="rich_page"}' in metrics
+    assert "linkgate_decision_seconds_bucket" in metrics
+    assert "linkgate_events_dropped" in metrics and "linkgate_snapshot_revision" in metrics
+
+
+def test_openapi_is_served(api: Api) -> None:
+    spec = api.client.get("/openapi.json").json()
+    assert "/v1/decisions" in spec["paths"] and "/l/{token}" in spec["paths"]
