@@ -14,6 +14,8 @@ the busy timeout instead of failing half way.
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -95,7 +97,7 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor = dbapi_connection.cursor()
         try:
             cursor.execute(f"PRAGMA busy_timeout = {timeout}")
-            cursor.execute("PRAGMA journal_mode = WAL")
+            _use_wal(cursor, timeout / 1000)
             cursor.execute("PRAGMA synchronous = NORMAL")
             cursor.execute("PRAGMA foreign_keys = ON")
         finally:
@@ -107,3 +109,24 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         if mode not in _SQLITE_BEGIN_MODES:
             raise ValueError(f"unknown SQLite BEGIN mode {mode!r}")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _use_wal(cursor: Any, patience_seconds: float) -> None:
+    """Switch the database file to the WAL journal (it stays so: later connects just check).
+
+    Switching needs the file to itself for a moment, and SQLite reports
+    "database is locked" at once, without its busy handler, when another
+    process is connecting or switching at the same time: retry until the
+    busy timeout has passed.
+    """
+    if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() == "wal":
+        return
+    deadline = time.monotonic() + patience_seconds
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)

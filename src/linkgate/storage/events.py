@@ -61,8 +61,8 @@ def _event(index: int, row: Mapping[str, Any]) -> dict[str, Any]:
     if row["kind"] not in EVENT_KINDS:
         raise ValueError(f"event {index}: kind must be 'share' or 'open', not {row['kind']!r}")
     decided_at = row["decided_at"]
-    if not isinstance(decided_at, datetime):
-        raise ValueError(f"event {index}: decided_at must be a datetime")
+    if not isinstance(decided_at, datetime) or decided_at.utcoffset() is None:
+        raise ValueError(f"event {index}: decided_at must be a timezone-aware datetime")
     reasons = row.get("reasons") or ()
     if isinstance(reasons, str) or not all(isinstance(r, str) for r in reasons):
         raise ValueError(f"event {index}: reasons must be a list of strings")

@@ -111,9 +111,10 @@ class KeyStore:
                     revoked_at=None,
                     last_used_at=None,
                 )
-                result = connection.execute(stmt.on_conflict_do_nothing(index_elements=["id"]))
-                created = result.rowcount == 1
-            if created:
+                inserted = connection.execute(
+                    stmt.on_conflict_do_nothing(index_elements=["id"]).returning(ApiKeyRow.id)
+                ).first()
+            if inserted is not None:
                 return key_id, f"{KEY_PREFIX}{key_id}_{secret_text}"
         raise RuntimeError("could not find a free API key id")
 

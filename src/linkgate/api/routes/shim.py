@@ -141,12 +141,8 @@ def _page(runtime: Runtime, request: Request, token: str, decision: Decision) ->
     )
 
 
-@router.api_route(
-    "/l/{token}",
-    methods=["GET", "HEAD"],
-    include_in_schema=True,
-    summary="Open a shared link (decided again now)",
-)
+@router.head("/l/{token}", include_in_schema=False)
+@router.get("/l/{token}", summary="Open a shared link (decided again now)")
 async def open_link(token: str, request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
     claims = _claims(runtime, token)

@@ -1,0 +1,161 @@
+"""Decision events: one batch per transaction, counted over time windows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from sqlalchemy import event as event_api
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+
+from linkgate.storage.events import EventStore
+from linkgate.storage.schema import DecisionEventRow
+
+T0 = datetime(2025, 5, 1, tzinfo=UTC)
+
+
+def event(n: int, **changes: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "decision_id": f"d{n:016x}",
+        "decided_at": T0 + timedelta(minutes=n),
+        "kind": "share",
+        "url": f"https://shop.example/item/{n}",
+        "platform": "shoply",
+        "link_kind": "commerce",
+        "channel": "group_chat",
+        "treatment": "copy_only",
+        "interstitial": "copy_only",
+        "reasons": ["tier_baseline", "group_setting"],
+        "category": None,
+        "policy_revision": "0123456789abcdef",
+        "sender_hash": "a" * 24,
+        "viewer_hash": None,
+        "group_hash": "b" * 24,
+    }
+    row.update(changes)
+    return row
+
+
+def _count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(DecisionEventRow)).scalar_one())
+
+
+def test_add_many_stores_a_batch(engine: Engine) -> None:
+    store = EventStore(engine)
+    assert store.add_many([]) == 0
+    assert store.add_many([event(n) for n in range(3)]) == 3
+    assert _count(engine) == 3
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(DecisionEventRow.decided_at, DecisionEventRow.reasons, DecisionEventRow.url)
+            .order_by(DecisionEventRow.id)
+            .limit(1)
+        ).one()
+    assert row.decided_at == T0 and row.decided_at.tzinfo is UTC
+    assert row.reasons == ["tier_baseline", "group_setting"]
+    assert row.url == "https://shop.example/item/0"
+
+
+def test_optional_fields_may_be_left_out(engine: Engine) -> None:
+    store = EventStore(engine)
+    minimal = {
+        key: value
+        for key, value in event(1).items()
+        if key not in ("url", "platform", "reasons", "category", "sender_hash", "group_hash")
+    }
+    store.add_many([minimal, event(2)])
+    counts = EventStore(engine).count_by("platform", T0, T0 + timedelta(days=1))
+    assert counts == {None: 1, "shoply": 1}
+
+
+def test_a_bad_row_stores_nothing_from_its_batch(engine: Engine) -> None:
+    store = EventStore(engine)
+    bad_batches: list[list[dict[str, Any]]] = [
+        [event(1), event(2, kind="click")],
+        [event(1), event(2, colour="red")],
+        [event(1), {k: v for k, v in event(2).items() if k != "channel"}],
+        [event(1), event(2, decided_at=datetime(2025, 5, 1))],
+        [event(1), event(2, decided_at="2025-05-01T00:00:00Z")],
+        [event(1), event(2, reasons="tier_baseline")],
+    ]
+    for batch in bad_batches:
+        with pytest.raises(ValueError, match="event 1"):
+            store.add_many(batch)
+    assert _count(engine) == 0
+
+
+def test_batch_is_one_transaction(engine: Engine) -> None:
+    calls: dict[str, int] = {"begin": 0, "commit": 0, "rollback": 0}
+
+    def counter(name: str) -> Callable[..., None]:
+        def count(*args: Any) -> None:
+            calls[name] += 1
+
+        return count
+
+    listeners = {name: counter(name) for name in calls}
+    for name, listener in listeners.items():
+        event_api.listen(engine, name, listener)
+    try:
+        EventStore(engine).add_many([event(n) for n in range(2500)])
+    finally:
+        for name, listener in listeners.items():
+            event_api.remove(engine, name, listener)
+    assert calls == {"begin": 1, "commit": 1, "rollback": 0}
+    assert _count(engine) == 2500
+
+
+def test_count_by_field_in_a_window(engine: Engine) -> None:
+    store = EventStore(engine)
+    rows = [
+        event(0, channel="private_chat"),
+        event(1, channel="group_chat"),
+        event(2, channel="group_chat", kind="open"),
+        event(3, channel="moments", platform="other"),
+        event(4, channel="moments", platform=None),
+        event(10, channel="qr_scan"),
+    ]
+    store.add_many(rows)
+    since, until = T0, T0 + timedelta(minutes=10)  # until is exclusive: event 10 is out
+    assert store.count_by("channel", since, until) == {
+        "private_chat": 1,
+        "group_chat": 2,
+        "moments": 2,
+    }
+    assert store.count_by("channel", since, until, platform="shoply") == {
+        "private_chat": 1,
+        "group_chat": 2,
+    }
+    assert store.count_by("kind", since, until) == {"share": 4, "open": 1}
+    assert store.count_by("channel", since, until, kind="open") == {"group_chat": 1}
+    assert store.count_by("platform", since, until) == {"shoply": 3, "other": 1, None: 1}
+    assert store.count_by("channel", T0 + timedelta(minutes=1), T0 + timedelta(minutes=2)) == {
+        "group_chat": 1
+    }
+    assert store.count_by("channel", T0 - timedelta(days=1), T0) == {}
+
+
+def test_window_bounds_may_be_in_any_time_zone(engine: Engine) -> None:
+    store = EventStore(engine)
+    store.add_many([event(0), event(30)])
+    tokyo = timezone(timedelta(hours=9))
+    since = datetime(2025, 5, 1, 9, 0, tzinfo=tokyo)  # == T0
+    until = datetime(2025, 5, 1, 9, 30, tzinfo=tokyo)  # == T0 + 30 min, exclusive
+    assert store.count_by("kind", since, until) == {"share": 1}
+
+
+def test_count_by_refuses_other_fields(engine: Engine) -> None:
+    store = EventStore(engine)
+    for field in ("url", "sender_hash", "id; DROP TABLE decision_events", ""):
+        with pytest.raises(ValueError):
+            store.count_by(field, T0, T0 + timedelta(days=1))
+
+
+def test_large_batch(engine: Engine) -> None:
+    store = EventStore(engine)
+    assert store.add_many([event(n % 500, decision_id=f"d{n}") for n in range(3000)]) == 3000
+    assert store.count_by("treatment", T0, T0 + timedelta(days=1)) == {"copy_only": 3000}
