@@ -73,7 +73,7 @@ def test_wrong_or_malformed_keys_fail(engine: Engine) -> None:
 def test_revoked_keys_fail(engine: Engine, clock: FakeClock) -> None:
     store = KeyStore(engine, clock=clock)
     key_id, full_key = store.create("operator")
-    kept_id, kept_key = store.create("reviewer")
+    _, kept_key = store.create("reviewer")
     clock.advance(minutes=2)
     assert store.revoke(key_id) is True
     assert store.revoke(key_id) is False

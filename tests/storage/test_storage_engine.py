@@ -91,7 +91,7 @@ def test_postgresql_urls_use_psycopg_3(scheme: str) -> None:
         assert engine.dialect.name == "postgresql"
         assert engine.dialect.driver == "psycopg"
         assert engine.url.password == "secret"
-        assert engine.pool._pre_ping  # type: ignore[attr-defined]
+        assert engine.pool._pre_ping
     finally:
         engine.dispose()
 

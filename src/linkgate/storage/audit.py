@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Row, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Engine, RowMapping
 
 from linkgate.storage.schema import GENESIS_HASH, AuditHeadRow, AuditRow
 from linkgate.storage.transactions import write_transaction
@@ -105,8 +105,8 @@ def entry_hash(
     return hashlib.sha256((prev_hash + body).encode("ascii")).hexdigest()
 
 
-def _entry(row: Row[Any]) -> AuditEntry:
-    return AuditEntry(**row._asdict())
+def _entry(row: RowMapping) -> AuditEntry:
+    return AuditEntry(**row)
 
 
 def _expected_hash(entry: AuditEntry) -> str:
@@ -180,13 +180,13 @@ class AuditLog:
             raise ValueError(f"limit must be between 1 and {PAGE_LIMIT}")
         stmt = select(*_COLUMNS).where(AuditRow.seq > after_seq).order_by(AuditRow.seq).limit(limit)
         with self._engine.connect() as connection:
-            return [_entry(row) for row in connection.execute(stmt)]
+            return [_entry(row) for row in connection.execute(stmt).mappings()]
 
     def head(self) -> tuple[int, str]:
         """``(seq, hash)`` of the last entry appended (``(0, GENESIS_HASH)`` when empty)."""
         stmt = select(AuditHeadRow.seq, AuditHeadRow.hash).where(AuditHeadRow.id == _HEAD_ID)
         with self._engine.connect() as connection:
-            row = connection.execute(stmt).first()
+            row = connection.execute(stmt).mappings().first()
         return (row.seq, row.hash) if row is not None else (0, GENESIS_HASH)
 
     def entries(self) -> Iterator[AuditEntry]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Row, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
+from sqlalchemy.engine import Engine, RowMapping
 
 from linkgate.storage.schema import GroupSettingRow, MemberSettingRow
 from linkgate.storage.transactions import insert_for, write_transaction
@@ -35,12 +34,12 @@ class MemberSetting:
     updated_at: datetime
 
 
-def _group(row: Row[Any]) -> GroupSetting:
-    return GroupSetting(**row._asdict())
+def _group(row: RowMapping) -> GroupSetting:
+    return GroupSetting(**row)
 
 
-def _member(row: Row[Any]) -> MemberSetting:
-    return MemberSetting(**row._asdict())
+def _member(row: RowMapping) -> MemberSetting:
+    return MemberSetting(**row)
 
 
 class GroupStore:
@@ -72,7 +71,7 @@ class GroupStore:
             GroupSettingRow.updated_by,
         ).where(GroupSettingRow.group_id == group_id)
         with self._engine.connect() as connection:
-            row = connection.execute(stmt).first()
+            row = connection.execute(stmt).mappings().first()
         return _group(row) if row is not None else None
 
     def set_member(self, group_id: str, user_id: str, opt_out: bool) -> MemberSetting:
@@ -98,5 +97,5 @@ class GroupStore:
             MemberSettingRow.updated_at,
         ).where(MemberSettingRow.group_id == group_id, MemberSettingRow.user_id == user_id)
         with self._engine.connect() as connection:
-            row = connection.execute(stmt).first()
+            row = connection.execute(stmt).mappings().first()
         return _member(row) if row is not None else None

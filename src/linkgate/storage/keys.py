@@ -18,10 +18,9 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Row, or_, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import or_, select, update
+from sqlalchemy.engine import Engine, RowMapping
 
 from linkgate.storage.schema import ApiKeyRow
 from linkgate.storage.transactions import insert_for, write_transaction
@@ -65,8 +64,8 @@ class KeyRecord:
         return self.revoked_at is None
 
 
-def _record(row: Row[Any]) -> KeyRecord:
-    return KeyRecord(**row._asdict())
+def _record(row: RowMapping) -> KeyRecord:
+    return KeyRecord(**row)
 
 
 def secret_hash(secret: str) -> str:
@@ -92,7 +91,7 @@ class KeyStore:
         self._clock = clock
 
     def create(self, role: str, platform_id: str | None = None, label: str = "") -> tuple[str, str]:
-        """A new key: ``(key_id, full_key)``. The full key is not stored and cannot be shown again."""
+        """A new key: ``(key_id, full_key)``; the full key is not stored, so show it now."""
         if not role:
             raise ValueError("an API key needs a role")
         now = as_utc(self._clock())
@@ -126,12 +125,12 @@ class KeyStore:
         key_id, secret = parsed
         stmt = select(*_COLUMNS, ApiKeyRow.secret_hash).where(ApiKeyRow.id == key_id)
         with self._engine.connect() as connection:
-            row = connection.execute(stmt).first()
+            row = connection.execute(stmt).mappings().first()
         offered = secret_hash(secret)
         if row is None:
             hmac.compare_digest(offered, _UNKNOWN_KEY_HASH)
             return None
-        fields = row._asdict()
+        fields = dict(row)
         stored = fields.pop("secret_hash")
         if not hmac.compare_digest(offered, stored):
             return None
@@ -158,7 +157,11 @@ class KeyStore:
 
     def get(self, key_id: str) -> KeyRecord | None:
         with self._engine.connect() as connection:
-            row = connection.execute(select(*_COLUMNS).where(ApiKeyRow.id == key_id)).first()
+            row = (
+                connection.execute(select(*_COLUMNS).where(ApiKeyRow.id == key_id))
+                .mappings()
+                .first()
+            )
         return _record(row) if row is not None else None
 
     def revoke(self, key_id: str) -> bool:
@@ -176,4 +179,4 @@ class KeyStore:
         """Every key, revoked ones included, oldest first."""
         stmt = select(*_COLUMNS).order_by(ApiKeyRow.created_at, ApiKeyRow.id)
         with self._engine.connect() as connection:
-            return [_record(row) for row in connection.execute(stmt)]
+            return [_record(row) for row in connection.execute(stmt).mappings()]

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
+from sqlalchemy.engine import Engine, RowMapping
 
 from linkgate.storage.schema import PlatformRow
 from linkgate.storage.transactions import insert_for, write_transaction
@@ -29,8 +29,8 @@ class PlatformRecord:
     updated_by: str
 
 
-def _record(row: Row[Any]) -> PlatformRecord:
-    return PlatformRecord(**row._asdict())
+def _record(row: RowMapping) -> PlatformRecord:
+    return PlatformRecord(**row)
 
 
 class PlatformStore:
@@ -62,11 +62,12 @@ class PlatformStore:
 
     def get(self, id: str) -> PlatformRecord | None:
         with self._engine.connect() as connection:
-            row = connection.execute(select(*_COLUMNS).where(PlatformRow.id == id)).first()
+            stmt = select(*_COLUMNS).where(PlatformRow.id == id)
+            row = connection.execute(stmt).mappings().first()
         return _record(row) if row is not None else None
 
     def all(self) -> builtins.list[PlatformRecord]:
         """Every stored entry, by platform id."""
         with self._engine.connect() as connection:
-            rows = connection.execute(select(*_COLUMNS).order_by(PlatformRow.id))
+            rows = connection.execute(select(*_COLUMNS).order_by(PlatformRow.id)).mappings()
             return [_record(row) for row in rows]

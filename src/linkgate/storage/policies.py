@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Row, func, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from linkgate.storage.schema import PolicyRevisionRow
 from linkgate.storage.transactions import insert_for, write_transaction
@@ -48,8 +47,8 @@ class PolicyRevision:
         return self.published_at is not None
 
 
-def _record(row: Row[Any]) -> PolicyRevision:
-    return PolicyRevision(**row._asdict())
+def _record(row: RowMapping) -> PolicyRevision:
+    return PolicyRevision(**row)
 
 
 def _after(latest: datetime | None, now: datetime) -> datetime:
@@ -106,7 +105,7 @@ class PolicyStore:
             PolicyRevisionRow.created_at.desc(), PolicyRevisionRow.revision.desc()
         )
         with self._engine.connect() as connection:
-            return [_record(row) for row in connection.execute(stmt)]
+            return [_record(row) for row in connection.execute(stmt).mappings()]
 
     def publish(self, revision: str, by: str) -> datetime:
         """Make ``revision`` live (publishing an older revision rolls back to it).
@@ -135,11 +134,11 @@ class PolicyStore:
             .limit(1)
         )
         with self._engine.connect() as connection:
-            row = connection.execute(stmt).first()
+            row = connection.execute(stmt).mappings().first()
         return _record(row) if row is not None else None
 
     @staticmethod
     def _get(connection: Connection, revision: str) -> PolicyRevision | None:
         stmt = select(*_COLUMNS).where(PolicyRevisionRow.revision == revision)
-        row = connection.execute(stmt).first()
+        row = connection.execute(stmt).mappings().first()
         return _record(row) if row is not None else None
