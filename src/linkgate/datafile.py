@@ -549,6 +549,11 @@ def loads(text: str | bytes, file: str = "<string>", problems: Problems | None =
         if exc.context and exc.problem:
             message = f"{exc.problem} ({exc.context})"
         at = Mark(file, mark.line + 1, mark.column + 1) if mark else Mark(file, 1, 1)
+        if "maximum nesting depth" in message:
+            # PyYAML's own scanner limit, met while looking ahead past our limit.
+            message = f"YAML nesting is deeper than {MAX_DEPTH} levels"
+            collector.at(at, (), message)
+            raise DataFileError(collector.sorted()) from None
         collector.at(at, (), f"YAML syntax error: {message}")
         raise DataFileError(collector.sorted()) from None
     except yaml.reader.ReaderError as exc:

@@ -239,7 +239,8 @@ def test_events_are_batched_and_pseudonymised(api: Api) -> None:
             rows = list(
                 conn.execute(
                     text(
-                        "SELECT sender_hash, viewer_hash, group_hash, url, treatment FROM decision_events"
+                        "SELECT sender_hash, viewer_hash, group_hash, url, treatment"
+                        " FROM decision_events"
                     )
                 )
             )

@@ -201,7 +201,8 @@ def test_decisions_profile(decisions_report: dict[str, Any]) -> None:
         own = [row["tottime_s"] for row in rows]
         assert own == sorted(own, reverse=True)
         assert all(row["calls"] > 0 for row in rows)
-        assert any(row["function"] == "decide" for row in rows)
+        assert any(row["function"] == "Gateway.decide" for row in rows)
+        assert not any("bench" in row["where"] for row in rows)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -64,7 +64,7 @@ def start_server(
     ]
     if redis:
         command += ["--redis", redis]
-    process = subprocess.Popen(  # noqa: S603 - our own CLI
+    process = subprocess.Popen(
         command, env=environ, stdout=log.open("wb"), stderr=subprocess.STDOUT
     )
     server = Server(process, f"http://127.0.0.1:{port}", log)

@@ -67,7 +67,9 @@ async def get_ticket(
 
 @router.post("/v1/jsapi/config", summary="Signed page configuration for a URL")
 async def post_config(
-    body: JsapiConfigIn, request: Request, caller: Caller = Depends(require("platform", admin=False))
+    body: JsapiConfigIn,
+    request: Request,
+    caller: Caller = Depends(require("platform", admin=False)),
 ) -> dict[str, Any]:
     runtime: Runtime = request.app.state.runtime
     platform_id = _platform_of(caller)
