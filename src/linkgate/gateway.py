@@ -240,6 +240,7 @@ class Gateway:
             signals=facts.signals,
             mini_program=mini,
             reason_text=policy.reasons.get(primary, {}) if primary else {},
+            domain=facts.registrable_domain,
         )
 
     def decide_many(

@@ -12,11 +12,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import yaml
 
+from linkgate.casework import Casework
+from linkgate.casework import Stores as CaseStores
 from linkgate.domains.psl import PublicSuffix
 from linkgate.domains.registry import Registry
 from linkgate.domains.registry_loader import loads_platforms
@@ -89,7 +91,19 @@ class Runtime:
         self.keys = ShimKeys.from_env_value(settings.resolved_secret_keys())
         self.pseudonym = Pseudonymizer(settings.resolved_pseudonym_key())
         self.psl = PublicSuffix.load()
+        self._policy = self.live_policy()
+        self._registry = Registry.default()
+        self.casework = Casework(
+            self.engine,
+            CaseStores.on(self.engine, self.stores.audit),
+            policy=lambda: self._policy,
+            registry=lambda: self._registry,
+            inspect=lambda url: self.gateway.inspect(url),
+            pseudonym=self.pseudonym,
+            changed=self.state_changed,
+        )
         self._built_from = self._source_key()
+        self._state_built = self.casework.stores.state.version()
         self.gateway = Gateway(self.build_snapshot())
         self.events = EventWriter(self.stores.events.add_many, maxsize=settings.event_queue_size)
         self._stop = threading.Event()
@@ -98,6 +112,7 @@ class Runtime:
         self.redis_ok = settings.redis_url is None
         self.store_ok = True
         self.reloads = 0
+        self.state_reloads = 0
         self.metrics = Metrics()
         self.metrics.set_revision(self.gateway.snapshot.revision)
         self.group_cache = TtlCache(ttl=5.0)
@@ -115,8 +130,26 @@ class Runtime:
     def build_snapshot(self) -> Snapshot:
         policy = self.live_policy()
         registry = registry_from_documents([p.document for p in self.stores.platforms.all()])
+        self._policy, self._registry = policy, registry
         inspector = Inspector(registry, self.psl)
-        return Snapshot(policy, Evaluator(policy), inspector)
+        return self.with_state(Snapshot(policy, Evaluator(policy), inspector))
+
+    def with_state(self, base: Snapshot) -> Snapshot:
+        """``base`` with the current blocks, overrides, credit scores and paused phases."""
+        paused = self.casework.paused_phases()
+        evaluator = (
+            base.evaluator
+            if dict(base.evaluator.paused) == paused
+            else Evaluator(base.policy, paused)
+        )
+        platforms, domains = self.casework.credit_maps()
+        state = replace(
+            base.state,
+            blocks=self.casework.block_index(),
+            credit=platforms,
+            domain_credit=domains,
+        )
+        return Snapshot(base.policy, evaluator, base.inspector, state)
 
     def _source_key(self) -> tuple[Any, ...]:
         """What the snapshot was built from: the live revision and the stored platforms."""
@@ -124,17 +157,29 @@ class Runtime:
         platforms = tuple((p.id, p.updated_at) for p in self.stores.platforms.all())
         return (row.revision if row is not None else None, platforms)
 
-    def reload(self) -> bool:
-        """Rebuild the snapshot when the live revision or the registry changed."""
+    def reload(self, *, refresh_state: bool = False) -> bool:
+        """Rebuild the snapshot when the live revision or the registry changed, or only its
+        state when enforcement changed (or ``refresh_state``: scores recover with time)."""
         key = self._source_key()
-        if key == self._built_from:
+        version = self.casework.stores.state.version()
+        if key != self._built_from:
+            self.gateway.publish(self.build_snapshot())
+            self._built_from = key
+            self.reloads += 1
+            log.info("serving policy revision %s", self.gateway.snapshot.revision)
+        elif version != self._state_built or refresh_state:
+            self.gateway.publish(self.with_state(self.gateway.snapshot))
+        else:
             return False
-        self.gateway.publish(self.build_snapshot())
-        self._built_from = key
-        self.reloads += 1
+        self._state_built = version
+        self.state_reloads += 1
         self.metrics.set_revision(self.gateway.snapshot.revision)
-        log.info("serving policy revision %s", self.gateway.snapshot.revision)
         return True
+
+    def state_changed(self) -> None:
+        """Casework changed what decisions see: rebuild here, tell the other replicas."""
+        self.reload()
+        self.notify()
 
     def refresh_registry(self) -> None:
         """Rebuild the snapshot after a registry change and tell the other replicas."""
@@ -220,6 +265,19 @@ class Runtime:
         while not self._stop.wait(self.settings.reload_poll_seconds):
             self._safe_reload()
 
+    def _maintain(self) -> None:
+        """Rollout safety and band changes, and a state refresh as scores recover."""
+        last = time.monotonic()
+        while not self._stop.wait(self.settings.monitor_seconds):
+            try:
+                for line in self.casework.monitor():
+                    log.warning("%s", line)
+                if time.monotonic() - last >= self.settings.state_refresh_seconds:
+                    self.reload(refresh_state=True)
+                    last = time.monotonic()
+            except Exception:
+                log.exception("monitoring failed; will retry")
+
     def _safe_reload(self) -> None:
         try:
             self.reload()
@@ -239,6 +297,7 @@ class Runtime:
             )
             self._spawn(self._listen, "linkgate-reload-redis")
         self._spawn(self._poll, "linkgate-reload-poll")
+        self._spawn(self._maintain, "linkgate-monitor")
 
     def _spawn(self, target: Any, name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
