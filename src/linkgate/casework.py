@@ -44,6 +44,7 @@ from linkgate.reports.weighting import (
     combine,
 )
 from linkgate.rollout.safety import PhaseTraffic, breach
+from linkgate.storage.accounts import AccountStore
 from linkgate.storage.appeals import Appeal, AppealStore
 from linkgate.storage.audit import AuditLog
 from linkgate.storage.blocks import BlockRecord, BlockStore, OverrideRecord
@@ -59,7 +60,7 @@ from linkgate.vocabulary import REPORT_CATEGORIES, TREATMENTS
 LOCK = "casework"
 #: Audited actions that do not change any decision (no snapshot rebuild needed).
 QUIET_ACTIONS = frozenset(
-    {"report.file", "appeal.file", "appeal.deny", "credit.score", "credit.band"}
+    {"report.file", "appeal.file", "appeal.deny", "credit.score", "credit.band", "account.warn"}
 )
 RATE_UNIT = "weighted upheld complaints per 10,000 shares (Wilson lower bound)"
 
@@ -142,6 +143,7 @@ class Stores:
     phases: PhaseStore
     audit: AuditLog
     state: StateHead
+    accounts: AccountStore
 
     @classmethod
     def on(cls, engine: Engine, audit: AuditLog) -> Stores:
@@ -153,6 +155,7 @@ class Stores:
             PhaseStore(engine),
             audit,
             StateHead(engine),
+            AccountStore(engine),
         )
 
 
@@ -186,6 +189,20 @@ class Casework:
 
     def now(self) -> datetime:
         return self._clock()
+
+    def changed(self) -> None:
+        """Tell the server that decisions must see new state."""
+        self._changed()
+
+    def audit(
+        self,
+        conn: Connection,
+        actor: str,
+        action: str,
+        target: str,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        self._audit(conn, actor, action, target, data)
 
     def _audit(
         self,
@@ -803,6 +820,39 @@ class Casework:
             )
         return appeal
 
+    def file_account_appeal(
+        self, account_hash: str, action_id: str, *, reason: str, by: str
+    ) -> Appeal:
+        """An account appeals an enforcement action against it."""
+        if self.stores.appeals.open_for("account_action", action_id) is not None:
+            raise CaseError(409, f"an appeal against {action_id} is already open")
+        now = self._clock()
+        due = now + timedelta(hours=self._policy().reports.appeal_due_hours)
+        with write_transaction(self.engine, LOCK) as conn:
+            appeal = self.stores.appeals.add(
+                conn,
+                {
+                    "id": new_id("apl"),
+                    "platform": None,
+                    "account_hash": account_hash,
+                    "target_kind": "account_action",
+                    "target_id": action_id,
+                    "reason": reason,
+                    "evidence_url": None,
+                    "filed_at": now,
+                    "filed_by": by,
+                    "due_at": due,
+                    "status": "open",
+                    "decided_at": None,
+                    "decided_by": None,
+                    "note": None,
+                },
+            )
+            self._audit(
+                conn, by, "appeal.file", appeal.id, {"target": action_id, "due_at": due.isoformat()}
+            )
+        return appeal
+
     def _appeal_target(self, target: str) -> tuple[str, str | None]:
         if target.startswith("blk_"):
             block = self.stores.blocks.get(target)
@@ -844,6 +894,21 @@ class Casework:
             }
             if outcome == "granted" and appeal.target_kind in ("block", "credit_event"):
                 result.update(self._grant(conn, appeal, by, now))
+            elif (
+                outcome == "granted"
+                and appeal.target_kind == "account_action"
+                and self.stores.accounts.lift(
+                    conn, appeal.target_id, at=now, by=by, reason=f"appeal {appeal.id} granted"
+                )
+            ):
+                self._audit(
+                    conn,
+                    by,
+                    "account.lift",
+                    f"account:{appeal.account_hash}",
+                    {"action_id": appeal.target_id, "appeal": appeal.id},
+                )
+                result["lifted"] = [appeal.target_id]
         if outcome == "granted":
             self._changed()
         return result

@@ -187,8 +187,13 @@ class Gateway:
         group_setting: str | None = None,
         viewer_opt_out: bool = False,
         content: Sequence[ContentSignal] = (),
+        forwards: Mapping[timedelta, int] | None = None,
     ) -> Decision:
-        """Decide one link. Raises :class:`RequestError` only for bad non-URL fields."""
+        """Decide one link. Raises :class:`RequestError` only for bad non-URL fields.
+
+        ``forwards`` are the link's recent share counts by window (from the
+        share counters), for the policy's forward limits.
+        """
         channel = check_channel(channel)
         group_setting = check_group_setting(group_setting)
         when = parse_time(at)
@@ -202,6 +207,7 @@ class Gateway:
             group_setting=group_setting,
             viewer_opt_out=viewer_opt_out,
             content=tuple(content),
+            forwards=forwards or {},
         )
         outcome = snap.evaluator.evaluate(facts, situation, snap.state)
         policy = snap.policy

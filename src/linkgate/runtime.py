@@ -17,11 +17,13 @@ from typing import Any
 
 import yaml
 
+from linkgate.accounts import Accounts, Counting
 from linkgate.casework import Casework
 from linkgate.casework import Stores as CaseStores
 from linkgate.domains.psl import PublicSuffix
 from linkgate.domains.registry import Registry
 from linkgate.domains.registry_loader import loads_platforms
+from linkgate.enforcement.counters import RedisCounter
 from linkgate.events import EventWriter, Pseudonymizer
 from linkgate.facts import Inspector
 from linkgate.gateway import Gateway, Snapshot
@@ -41,6 +43,7 @@ from linkgate.storage.repos import (
     PlatformStore,
     PolicyStore,
 )
+from linkgate.storage.types import utcnow
 
 log = logging.getLogger("linkgate.runtime")
 
@@ -102,6 +105,15 @@ class Runtime:
             pseudonym=self.pseudonym,
             changed=self.state_changed,
         )
+        self.counting = Counting(None)
+        self.accounts = Accounts(
+            self.casework,
+            self.casework.stores.accounts,
+            counting=self.counting,
+            policy=lambda: self._policy,
+            pseudonym=self.pseudonym,
+            clock=utcnow,
+        )
         self._built_from = self._source_key()
         self._state_built = self.casework.stores.state.version()
         self.gateway = Gateway(self.build_snapshot())
@@ -148,6 +160,7 @@ class Runtime:
             blocks=self.casework.block_index(),
             credit=platforms,
             domain_credit=domains,
+            senders=self.accounts.sender_table(),
         )
         return Snapshot(base.policy, evaluator, base.inspector, state)
 
@@ -295,6 +308,10 @@ class Runtime:
             self._redis = redis.Redis.from_url(
                 self.settings.redis_url, socket_timeout=2, socket_connect_timeout=2
             )
+            counters = redis.Redis.from_url(
+                self.settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
+            )
+            self.counting.shared = RedisCounter(counters)
             self._spawn(self._listen, "linkgate-reload-redis")
         self._spawn(self._poll, "linkgate-reload-poll")
         self._spawn(self._maintain, "linkgate-monitor")

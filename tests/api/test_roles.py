@@ -10,6 +10,7 @@ import pytest
 
 from linkgate.api.auth import ROLES
 from linkgate.casework import ReportIntake
+from linkgate.storage.transactions import write_transaction
 from tests.api.conftest import Api
 
 JD_ITEM = "https://item.jd.com/100012043978.html"
@@ -98,6 +99,20 @@ MATRIX: list[tuple[str, str, Any, set[str]]] = [
     ("POST", "/v1/rollout/phases/{phase_id}/pause", {"reason": "x"}, {"operator", "admin"}),
     ("POST", "/v1/rollout/phases/{phase_id}/resume", None, {"operator", "admin"}),
     ("GET", "/v1/audit", None, {"operator", "reviewer", "admin"}),
+    ("GET", "/v1/accounts/{account_id}/enforcement", None, {"operator", "reviewer", "admin"}),
+    ("GET", "/v1/enforcement", None, {"operator", "reviewer", "admin"}),
+    (
+        "POST",
+        "/v1/accounts/{account_id}/enforcement/{action_id}/lift",
+        {"reason": "ok"},
+        {"operator", "admin"},
+    ),
+    (
+        "POST",
+        "/v1/accounts/{account_id}/appeals",
+        {"reason": "it was my class"},
+        {"integrator", "admin"},
+    ),
     ("GET", "/v1/audit/verify", None, {"operator", "admin"}),
 ]
 PUBLIC = {"/healthz", "/readyz", "/metrics", "/l/{token}", "/l/{token}/continue"}
@@ -139,6 +154,9 @@ def _path(api: Api, template: str) -> str:
             by="t",
         )
         ids["override_id"] = override.id
+    if "{account_id}" in template:
+        ids["account_id"] = f"acct-{secrets.token_hex(4)}"
+        ids["action_id"] = _fresh_action(api, ids["account_id"])
     if template.endswith("/pause") and "baseline" in casework.paused_phases():
         casework.resume_phase("baseline", by="t")
     if template.endswith("/resume") and "baseline" not in casework.paused_phases():
@@ -159,6 +177,29 @@ def _fresh_block(api: Api) -> str:
         by="t",
     )
     return block.id
+
+
+def _fresh_action(api: Api, account: str) -> str:
+    accounts = api.runtime.accounts
+    with write_transaction(api.runtime.engine) as conn:
+        action = accounts.store.add(
+            conn,
+            {
+                "id": f"act_{secrets.token_hex(8)}",
+                "account_hash": accounts.key(account),
+                "action": "restrict_links",
+                "rung": 2,
+                "reason": "test",
+                "evidence": {},
+                "created_at": datetime.now(UTC),
+                "created_by": "t",
+                "expires_at": datetime.now(UTC) + timedelta(days=1),
+                "lifted_at": None,
+                "lifted_by": None,
+                "lift_reason": None,
+            },
+        )
+    return action.id
 
 
 def _body(api: Api, body: Any) -> Any:

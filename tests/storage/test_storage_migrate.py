@@ -33,10 +33,11 @@ TABLES = {
     "phase_pauses",
     "credit_standings",
     "state_head",
+    "account_actions",
 }
 
 #: The newest migration, named here so that adding one is a deliberate change.
-HEAD = "0002"
+HEAD = "0003"
 
 
 def _tables(url: str) -> set[str]:

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from linkgate import __version__
 from linkgate.api import problems
 from linkgate.api.routes import (
+    accounts,
     appeals,
     audit,
     decisions,
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         enforcement,
         rollout,
         audit,
+        accounts,
     ):
         app.include_router(module.router)
     static = resources.files("linkgate.web") / "static"

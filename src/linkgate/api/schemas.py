@@ -37,6 +37,16 @@ class DecisionIn(BaseModel):
     sender: str | None = Field(None, max_length=256, description="The sharing account.")
     group: str | None = Field(None, max_length=256, description="Group id (group_chat).")
     viewer: str | None = Field(None, max_length=256, description="The opening account.")
+    recipient: str | None = Field(
+        None,
+        max_length=256,
+        description="The receiving account of a one-to-one share (for sender anti-spam counts).",
+    )
+    recipients: list[str] | None = Field(
+        None,
+        max_length=100,
+        description="Several receiving accounts of one share (each counts as a recipient).",
+    )
     at: datetime | None = Field(None, description="Decide as of this time (default: now).")
     group_setting: GroupSettingName | None = Field(
         None, description="Override the stored group setting for this request."
@@ -208,3 +218,10 @@ class PauseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=4000)
+
+
+class AccountAppealIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=4000)
+    action_id: str | None = Field(None, description="The action appealed (default: the latest).")

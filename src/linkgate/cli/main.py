@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from linkgate.cli import audit, keys, policy, psl, serve, text, url
+from linkgate.cli import audit, enforcement, keys, policy, psl, serve, text, url
 from linkgate.cli.common import CliError
 from linkgate.cli.decide import decide_cmd
 from linkgate.cli.demo import demo_cmd
@@ -26,6 +26,7 @@ app.command("decide")(decide_cmd)
 app.add_typer(serve.db_app, name="db")
 app.add_typer(keys.app, name="keys")
 app.add_typer(audit.app, name="audit")
+app.add_typer(enforcement.app, name="enforcement")
 app.command("serve")(serve.serve_cmd)
 app.command("demo")(demo_cmd)
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Protocol
 
 from linkgate.enforcement.spam import Counts
@@ -26,77 +27,128 @@ class Share:
 
     event: str
     sender: str
-    recipient: str
+    recipients: tuple[str, ...]
     link: str
     platform: str | None
-    at: datetime
+    at: float
+    """Seconds since the epoch."""
+
+
+@dataclass(frozen=True, slots=True)
+class CountPlan:
+    """Which counts to keep, compiled once per policy: (measure, window, seconds) each."""
+
+    items: tuple[tuple[str, timedelta, float], ...]
+
+    @classmethod
+    def of(
+        cls, wants: Sequence[tuple[str, timedelta]], forward_windows: Sequence[timedelta]
+    ) -> CountPlan:
+        pairs = [*wants, *(("forwards", w) for w in forward_windows)]
+        return cls(tuple((m, w, w.total_seconds()) for m, w in dict.fromkeys(pairs)))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
 
 
 class ShareCounter(Protocol):
-    def observe(
-        self, share: Share, windows: Sequence[timedelta], forward_windows: Sequence[timedelta]
-    ) -> Counts: ...
+    def observe(self, share: Share, plan: CountPlan) -> Counts: ...
 
 
 def _link_key(link: str) -> str:
     return hashlib.sha256(link.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
-def _keys(share: Share, prefix: str) -> dict[str, tuple[str, str]]:
-    """Counter key and member for each measure."""
-    link = _link_key(share.link)
-    keys = {
-        "link_recipients": (f"{prefix}sl:{share.sender}:{link}", share.recipient),
-        "shares": (f"{prefix}sh:{share.sender}", share.event),
-        "forwards": (f"{prefix}fw:{link}", share.event),
-    }
-    if share.platform is not None:
-        keys["platform_recipients"] = (
-            f"{prefix}sp:{share.sender}:{share.platform}",
-            share.recipient,
-        )
-    return keys
+class _Events:
+    """Event times, oldest first."""
+
+    __slots__ = ("start", "times")
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.start = 0
+
+    def add(self, now: float, horizon: float) -> None:
+        times = self.times
+        times.append(now)
+        start = bisect_right(times, horizon, self.start)
+        if start > 1024 and start * 2 > len(times):
+            del times[:start]
+            start = 0
+        self.start = start
+
+    def count_since(self, since: float) -> int:
+        return len(self.times) - bisect_right(self.times, since, self.start)
+
+
+class _Distinct:
+    """Members seen within one window, by last-seen time, oldest first (dicts keep order)."""
+
+    __slots__ = ("seen",)
+
+    def __init__(self) -> None:
+        self.seen: dict[str, float] = {}
+
+    def add(self, member: str, now: float, since: float) -> int:
+        """Record ``member`` at ``now``, forget who was last seen at or before ``since``,
+        and return how many are left (amortised constant time)."""
+        seen = self.seen
+        seen.pop(member, None)
+        seen[member] = now
+        while True:
+            oldest = next(iter(seen))
+            if seen[oldest] > since:
+                return len(seen)
+            del seen[oldest]
 
 
 class LocalCounter:
-    """Counts in this process (the embedded default, and the fallback when Redis is away)."""
+    """Counts in this process (the embedded default, and the fallback when Redis is away).
+
+    Distinct counts keep, per (sender, link or platform, window), members by
+    last-seen time, trimmed from the oldest end; event counts keep a list of
+    times, trimmed by bisection. Both are amortised constant time per share.
+    """
 
     def __init__(self, *, max_keys: int = 500_000) -> None:
-        self._sets: dict[str, dict[str, float]] = {}
+        self._distinct: dict[tuple[str, str, float], _Distinct] = {}
+        self._events: dict[tuple[str, str, float], _Events] = {}
         self._lock = threading.Lock()
         self._max_keys = max_keys
 
-    def observe(
-        self, share: Share, windows: Sequence[timedelta], forward_windows: Sequence[timedelta]
-    ) -> Counts:
-        now = share.at.timestamp()
-        longest = max((*windows, *forward_windows), default=timedelta(0)).total_seconds()
+    def observe(self, share: Share, plan: CountPlan) -> Counts:
+        now = share.at
         by: dict[tuple[str, timedelta], int] = {}
         forwards: dict[timedelta, int] = {}
         with self._lock:
-            if len(self._sets) > self._max_keys:
-                self._sweep(now - longest)
-            for measure, (key, member) in _keys(share, "").items():
-                members = self._sets.setdefault(key, {})
-                members[member] = now
-                stale = [m for m, t in members.items() if t <= now - longest]
-                for m in stale:
-                    del members[m]
-                wanted = forward_windows if measure == "forwards" else windows
-                for w in wanted:
-                    since = now - w.total_seconds()
-                    count = sum(1 for t in members.values() if t > since)
-                    if measure == "forwards":
-                        forwards[w] = count
-                    else:
-                        by[(measure, w)] = count
+            if len(self._distinct) + len(self._events) > self._max_keys:
+                self._distinct.clear()
+                self._events.clear()
+            for measure, w, seconds in plan.items:
+                if measure == "link_recipients" or measure == "platform_recipients":
+                    subject = share.link if measure == "link_recipients" else share.platform
+                    if subject is None:
+                        continue
+                    key = (share.sender, subject, seconds)
+                    members = self._distinct.get(key)
+                    if members is None:
+                        members = self._distinct[key] = _Distinct()
+                    for recipient in share.recipients:
+                        count = members.add(recipient, now, now - seconds)
+                    by[(measure, w)] = count if share.recipients else len(members.seen)
+                    continue
+                subject = share.sender if measure == "shares" else share.link
+                ekey = (measure, subject, seconds)
+                events = self._events.get(ekey)
+                if events is None:
+                    events = self._events[ekey] = _Events()
+                events.add(now, now - seconds)
+                count = len(events.times) - events.start
+                if measure == "forwards":
+                    forwards[w] = count
+                else:
+                    by[(measure, w)] = count
         return Counts(by, forwards)
-
-    def _sweep(self, before: float) -> None:
-        for key in list(self._sets):
-            members = self._sets[key]
-            if all(t <= before for t in members.values()):
-                del self._sets[key]
 
 
 class RedisCounter:
@@ -106,28 +158,37 @@ class RedisCounter:
         self._client = client
         self._prefix = prefix
 
-    def observe(
-        self, share: Share, windows: Sequence[timedelta], forward_windows: Sequence[timedelta]
-    ) -> Counts:
-        now = share.at.timestamp()
-        longest = max((*windows, *forward_windows), default=timedelta(0)).total_seconds()
+    def observe(self, share: Share, plan: CountPlan) -> Counts:
+        now = share.at
+        link = _link_key(share.link)
+        p = self._prefix
         pipe = self._client.pipeline(transaction=True)
-        wanted: list[tuple[str, timedelta, int]] = []  # measure, window, index of the answer
+        answers: list[tuple[str, timedelta, int]] = []  # measure, window, index of the count
         calls = 0
-        for measure, (key, member) in _keys(share, self._prefix).items():
-            pipe.zadd(key, {member: now})
-            pipe.zremrangebyscore(key, "-inf", now - longest)
-            calls += 2
-            for w in forward_windows if measure == "forwards" else windows:
-                pipe.zcount(key, f"({now - w.total_seconds()}", "+inf")
-                wanted.append((measure, w, calls))
-                calls += 1
-            pipe.expire(key, int(longest) + 60)
-            calls += 1
-        results = pipe.execute()
+        for measure, w, seconds in plan.items:
+            if measure == "shares":
+                key, member = f"{p}sh:{share.sender}:{int(seconds)}", share.event
+            elif measure == "forwards":
+                key, member = f"{p}fw:{link}:{int(seconds)}", share.event
+            elif measure == "link_recipients":
+                key, member = f"{p}sl:{share.sender}:{link}:{int(seconds)}", None
+            elif share.platform is not None:
+                key, member = f"{p}sp:{share.sender}:{share.platform}:{int(seconds)}", None
+            else:
+                continue
+            members = {member: now} if member is not None else dict.fromkeys(share.recipients, now)
+            if not members:
+                continue
+            pipe.zadd(key, members)
+            pipe.zremrangebyscore(key, "-inf", now - seconds)
+            pipe.zcard(key)
+            pipe.expire(key, int(seconds) + 60)
+            answers.append((measure, w, calls + 2))
+            calls += 4
+        results = pipe.execute() if calls else []
         by: dict[tuple[str, timedelta], int] = {}
         forwards: dict[timedelta, int] = {}
-        for measure, w, index in wanted:
+        for measure, w, index in answers:
             if measure == "forwards":
                 forwards[w] = int(results[index])
             else:

@@ -71,8 +71,9 @@ class SpamParams:
     upheld_reports: int = 3
 
     @property
-    def windows(self) -> tuple[timedelta, ...]:
-        return tuple(sorted({t.window for t in self.thresholds}))
+    def wants(self) -> tuple[tuple[Measure, timedelta], ...]:
+        """The (measure, window) counts the thresholds read, each once."""
+        return tuple(dict.fromkeys((t.measure, t.window) for t in self.thresholds))
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,26 +114,33 @@ def crossed(params: SpamParams, counts: Counts) -> tuple[Threshold, int] | None:
     return None
 
 
-def verdict(
-    params: SpamParams,
-    counts: Counts,
-    prior: Sequence[PriorAction],
-    now: datetime,
-    *,
-    upheld_reports: int = 0,
-) -> Verdict | None:
-    """The next ladder action if a threshold is crossed and no cooldown applies."""
-    found = crossed(params, counts)
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    """Why a sender is acted on: a crossed threshold or upheld reports."""
+
     reason: str
+    evidence: dict[str, int]
+
+
+def trigger(params: SpamParams, counts: Counts, *, upheld_reports: int = 0) -> Trigger | None:
+    found = crossed(params, counts)
     if found is not None:
         threshold, count = found
-        reason = threshold.describe(count)
-        evidence = {f"{threshold.measure}/{_span(threshold.window)}": count}
-    elif params.upheld_reports and upheld_reports >= params.upheld_reports:
-        reason = f"{upheld_reports} upheld reports against links this account shared"
-        evidence = {"upheld_reports": upheld_reports}
-    else:
-        return None
+        return Trigger(
+            threshold.describe(count), {f"{threshold.measure}/{_span(threshold.window)}": count}
+        )
+    if params.upheld_reports and upheld_reports >= params.upheld_reports:
+        return Trigger(
+            f"{upheld_reports} upheld reports against links this account shared",
+            {"upheld_reports": upheld_reports},
+        )
+    return None
+
+
+def next_action(
+    params: SpamParams, prior: Sequence[PriorAction], now: datetime, why: Trigger
+) -> Verdict | None:
+    """The next rung for a sender with these earlier actions, or None in the cooldown."""
     since = now - params.lookback
     standing = [p for p in prior if p.at >= since and not p.lifted]
     if standing and now - max(p.at for p in standing) < params.cooldown:
@@ -142,7 +150,20 @@ def verdict(
     expires = now + step.duration if step.duration is not None else None
     if step.action == "warn":
         expires = None
-    return Verdict(rung + 1, step.action, expires, reason, evidence)
+    return Verdict(rung + 1, step.action, expires, why.reason, why.evidence)
+
+
+def verdict(
+    params: SpamParams,
+    counts: Counts,
+    prior: Sequence[PriorAction],
+    now: datetime,
+    *,
+    upheld_reports: int = 0,
+) -> Verdict | None:
+    """The next ladder action if a threshold is crossed and no cooldown applies."""
+    why = trigger(params, counts, upheld_reports=upheld_reports)
+    return next_action(params, prior, now, why) if why is not None else None
 
 
 def _span(window: timedelta) -> str:

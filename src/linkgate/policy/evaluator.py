@@ -13,7 +13,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from linkgate.enforcement.blocks import BlockIndex
@@ -50,6 +50,7 @@ class Situation:
     group_setting: str | None = None
     viewer_opt_out: bool = False
     content: tuple[ContentSignal, ...] = ()
+    forwards: Mapping[timedelta, int] = field(default_factory=dict)
 
     @property
     def user(self) -> str | None:
@@ -459,6 +460,8 @@ class Evaluator:
         if override is None:
             out.extend(self._credit(facts, state))
         out.extend(self._content(situation))
+        if situation.forwards and self.policy.forward_limits:
+            out.extend(self._forward_limits(situation))
         sender = state.senders.get(situation.sender, at)
         if sender is not None:
             effect = self.policy.senders.effect_for(sender.action)
@@ -471,6 +474,25 @@ class Evaluator:
                         reason="sender_restricted",
                         detail=f"sender {sender.action}: {sender.reason}",
                         expires_at=sender.expires_at,
+                    )
+                )
+        return out
+
+    def _forward_limits(self, situation: Situation) -> list[Constraint]:
+        out: list[Constraint] = []
+        for limit in self.policy.forward_limits:
+            if situation.channel not in limit.channels:
+                continue
+            count = situation.forwards.get(limit.window, 0)
+            if count > limit.max_forwards:
+                out.append(
+                    _constraint(
+                        "forward",
+                        f"forward_limits.{limit.id}",
+                        limit.effect,
+                        reason="forward_limit",
+                        detail=f"shared {count} times in {limit.window} "
+                        f"(limit {limit.max_forwards})",
                     )
                 )
         return out
@@ -665,6 +687,7 @@ class Evaluator:
             "content": "if the page's content were not classified as "
             + (outcome.category or "violating"),
             "sender": "if the sender were not restricted",
+            "forward": "when fewer shares of this link fall in the window",
             "enforcement": "when the block is lifted or expires",
             "threat_list": "if the link were not on a threat list",
             "deception": "if the link did not look deceptive",
@@ -773,5 +796,6 @@ STAGES: tuple[str, ...] = (
     "tier",
     "credit",
     "content",
+    "forward",
     "sender",
 )

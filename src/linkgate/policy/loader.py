@@ -22,11 +22,13 @@ from linkgate.credit.score import CreditParams
 from linkgate.datafile import DataFileError, Node, Problem, Problems
 from linkgate.enforcement.ladder import LadderParams
 from linkgate.enforcement.senders import SENDER_ACTIONS
+from linkgate.enforcement.spam import MEASURES, Rung, SpamParams, Threshold
 from linkgate.policy.model import (
     CategoryEffects,
     ChannelRule,
     CreditBand,
     Effect,
+    ForwardLimit,
     GroupPolicy,
     Phase,
     PlatformSelector,
@@ -570,17 +572,20 @@ def _recovery(node: Node) -> tuple[float, float] | None:
 _DURATION_UNITS = {"m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 
 
-def _duration(node: Node, *, none_word: str) -> tuple[timedelta | None] | None:
+def _duration(node: Node, *, none_word: str | None = None) -> tuple[timedelta | None] | None:
     """``12h``, ``1d``, ``7d``, ``30m``, ``2w``, or ``none_word`` (no expiry): a 1-tuple."""
     text = node.string()
     if text is None:
         return None
-    if text == none_word:
+    if none_word is not None and text == none_word:
         return (None,)
     unit = _DURATION_UNITS.get(text[-1:])
     number = text[:-1]
     if unit is None or not number.isdigit() or int(number) == 0:
-        node.problem(f"{text!r} is not a duration", f"like 30m, 12h, 1d, 2w, or {none_word}")
+        node.problem(
+            f"{text!r} is not a duration",
+            "like 30m, 12h, 1d, 2w" + (f", or {none_word}" if none_word else ""),
+        )
         return None
     return (timedelta(seconds=int(number) * unit),)
 
@@ -644,6 +649,92 @@ def _violations(node: Node) -> ViolationPolicy | None:
     return ViolationPolicy(
         ladder=params, effect=effect or Effect(treatment="blocked"), source=node.where
     )
+
+
+def _threshold(node: Node) -> Threshold | None:
+    fields = node.mapping(required=("id", "measure", "window", "limit"))
+    if fields is None or not {"id", "measure", "window", "limit"} <= fields.keys():
+        return None
+    tid = fields["id"].string()
+    measure = fields["measure"].choice(MEASURES)
+    window = _duration(fields["window"])
+    limit = fields["limit"].integer(minimum=1)
+    if tid is None or measure is None or window is None or window[0] is None or limit is None:
+        return None
+    return Threshold(tid, measure, window[0], limit, node.where)  # type: ignore[arg-type]
+
+
+def _rung(node: Node) -> Rung | None:
+    fields = node.mapping(required=("action",), optional=("duration",))
+    if fields is None or "action" not in fields:
+        return None
+    action = fields["action"].choice(SENDER_ACTIONS)
+    duration = _opt(fields, "duration", lambda n: _duration(n, none_word="permanent"))
+    if action is None or ("duration" in fields and duration is None):
+        return None
+    if action in ("restrict_links", "ban") and (duration is None or duration[0] is None):
+        node.problem(f"{action} needs a duration", "duration: 24h (or 7d, 30d …)")
+        return None
+    return Rung(action, duration[0] if duration is not None else None)  # type: ignore[arg-type]
+
+
+ENFORCEMENT_KEYS = ("thresholds", "ladder", "cooldown", "lookback_days", "upheld_reports")
+
+
+def _enforcement(node: Node) -> SpamParams | None:
+    fields = node.mapping(optional=ENFORCEMENT_KEYS)
+    if fields is None:
+        return None
+    d = SpamParams()
+    thresholds = _opt(fields, "thresholds", lambda n: n.each(_threshold))
+    ladder = _opt(fields, "ladder", lambda n: n.each(_rung))
+    cooldown = _opt(fields, "cooldown", lambda n: _duration(n, none_word="none"))
+    lookback = _opt(fields, "lookback_days", lambda n: n.integer(minimum=1, maximum=3650))
+    reports = _opt(fields, "upheld_reports", lambda n: n.integer(minimum=0))
+    parsed = {
+        "thresholds": thresholds,
+        "ladder": ladder,
+        "cooldown": cooldown,
+        "lookback_days": lookback,
+        "upheld_reports": reports,
+    }
+    if any(k in fields and v is None for k, v in parsed.items()):
+        return None
+    if ladder is not None and not ladder:
+        fields["ladder"].problem("the ladder is empty", "at least one action")
+        return None
+    seen: set[str] = set()
+    for i, t in enumerate(thresholds or []):
+        if t.id in seen:
+            fields["thresholds"].child(i).child("id").problem(f"duplicate threshold id {t.id!r}")
+            return None
+        seen.add(t.id)
+    return SpamParams(
+        thresholds=tuple(thresholds or ()),
+        ladder=tuple(ladder) if ladder else d.ladder,
+        cooldown=(cooldown[0] or timedelta(0)) if cooldown is not None else d.cooldown,
+        lookback=timedelta(days=lookback) if lookback is not None else d.lookback,
+        upheld_reports=d.upheld_reports if reports is None else reports,
+    )
+
+
+def _forward_limit(node: Node) -> ForwardLimit | None:
+    fields = node.mapping(required=("id", "window", "max_forwards", "channels", "effect"))
+    if fields is None or len(fields) < 5:
+        return None
+    fid = fields["id"].string()
+    window = _duration(fields["window"])
+    most = fields["max_forwards"].integer(minimum=1)
+    channels = _choices(fields["channels"], CHANNELS)
+    effect = _effect(fields["effect"])
+    if fid is None or window is None or window[0] is None or most is None:
+        return None
+    if channels is None or effect is None:
+        return None
+    if effect.treatment is None:
+        fields["effect"].problem("names no treatment", "treatment: copy_only (or blocked)")
+        return None
+    return ForwardLimit(fid, window[0], most, channels, effect, node.where)
 
 
 REPORT_KEYS = ("restrict_weight", "restrict", "severity", "weighting", "rate_limit", "appeals")
@@ -790,6 +881,8 @@ SECTIONS_OPTIONAL = (
     "reasons",
     "reports",
     "violations",
+    "enforcement",
+    "forward_limits",
 )
 
 
@@ -853,6 +946,8 @@ def parse_policy(text: str | bytes, file: str = "<policy>") -> Policy:
     reasons = _opt(fields, "reasons", _reasons)
     reports = _opt(fields, "reports", _reports)
     violations = _opt(fields, "violations", _violations)
+    enforcement = _opt(fields, "enforcement", _enforcement)
+    forward_limits = _opt(fields, "forward_limits", lambda n: n.each(_forward_limit))
 
     problems.raise_if_any()
     assert tiers is not None and rollout is not None and groups is not None
@@ -871,6 +966,8 @@ def parse_policy(text: str | bytes, file: str = "<policy>") -> Policy:
         credit=credit[1] if credit is not None else CreditParams(),
         reports=reports or ReportPolicy(),
         violations=violations or ViolationPolicy(),
+        enforcement=enforcement or SpamParams(),
+        forward_limits=tuple(forward_limits or ()),
         content=content or CategoryEffects(None, {}, 0.5),
         threat_lists=threats or CategoryEffects(Effect(treatment="blocked"), {}),
         senders=senders or CategoryEffects(None, {}),

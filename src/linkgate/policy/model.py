@@ -7,11 +7,12 @@ The loader (``policy.loader``) builds these from YAML; the evaluator
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from linkgate.credit.score import CreditParams
 from linkgate.enforcement.ladder import LadderParams
+from linkgate.enforcement.spam import SpamParams
 from linkgate.reports.weighting import WeightParams
 from linkgate.vocabulary import Treatment
 
@@ -182,6 +183,19 @@ class ViolationPolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class ForwardLimit:
+    """After ``max_forwards`` shares of one link within ``window``, shares into
+    ``channels`` get ``effect`` (reason ``forward_limit``)."""
+
+    id: str
+    window: timedelta
+    max_forwards: int
+    channels: frozenset[str]
+    effect: Effect
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     name: str
     path: str
@@ -202,6 +216,8 @@ class Policy:
     credit: CreditParams = field(default_factory=CreditParams)
     reports: ReportPolicy = field(default_factory=ReportPolicy)
     violations: ViolationPolicy = field(default_factory=ViolationPolicy)
+    enforcement: SpamParams = field(default_factory=SpamParams)
+    forward_limits: tuple[ForwardLimit, ...] = ()
 
     def baseline(self, tier: str, channel: str) -> TierBaseline:
         return self.tiers[(tier, channel)]

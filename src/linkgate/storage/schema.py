@@ -358,3 +358,29 @@ class StateHeadRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(BigInteger)
+
+
+class AccountActionRow(Base):
+    """An enforcement action against a sender account (by pseudonym)."""
+
+    __tablename__ = "account_actions"
+    __table_args__ = (
+        CheckConstraint(
+            "action IN ('warn', 'restrict_links', 'ban', 'permanent_ban')", name="action"
+        ),
+        Index("ix_account_actions_account_hash", "account_hash"),
+        Index("ix_account_actions_lifted_at", "lifted_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_hash: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    rung: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime | None]
+    lifted_at: Mapped[datetime | None]
+    lifted_by: Mapped[str | None] = mapped_column(Text)
+    lift_reason: Mapped[str | None] = mapped_column(Text)

@@ -121,10 +121,14 @@ def post_review(
     caller: Caller = Depends(require("reviewer")),
 ) -> dict[str, Any]:
     runtime: Runtime = request.app.state.runtime
-    return runtime.casework.review(
+    result = runtime.casework.review(
         report_id,
         outcome=body.outcome,
         category=body.category,
         note=body.note,
         by=caller.key_id,
     )
+    if body.outcome == "upheld":
+        acted = runtime.accounts.after_upheld([result["url"]])
+        result["account_actions"] = [a.id for a in acted]
+    return result
