@@ -76,7 +76,7 @@ class Relay:
             upstream.close()
 
     def set_mode(self, mode: Mode) -> None:
-        """Switch mode at once: open connections stop forwarding (``hang``) or are cut (``drop``)."""
+        """Switch at once: open connections stop forwarding (``hang``) or are cut (``drop``)."""
         self.mode = mode
         if mode != "drop":
             return
