@@ -359,3 +359,21 @@ def test_refusal_carries_machine_readable_details(world: World) -> None:
     assert detail["link"] == JD_ITEM
     assert detail["treatment"] == "blocked" and detail["reasons"] == ["moments_commerce"]
     assert detail["decision_id"]
+
+
+def test_configuration_mistakes_stop_the_homeserver_with_every_problem(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    synapse_or_skip()
+    with pytest.raises(RuntimeError) as stopped:
+        start_homeserver(
+            tmp_path_factory.mktemp("misconfigured"),
+            {"mode": "in_process", "shim": {"public_url": "links.example"}, "language": "fr"},
+        )
+    message = str(stopped.value)
+    assert message.startswith("Synapse exited")
+    assert (
+        "linkgate: shim.public_url: expected an http:// or https:// URL, got 'links.example'; "
+        "shim.secret_keys: required in in_process mode" in message
+    )
+    assert "language: expected one of zh, en, got str 'fr'" in message
