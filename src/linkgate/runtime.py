@@ -369,11 +369,11 @@ def decision_kwargs(runtime: Runtime, fields: dict[str, Any]) -> dict[str, Any]:
     group = fields.get("group")
     viewer = fields.get("viewer")
     setting = fields.get("group_setting")
-    opt_out = False
+    opt_out = fields.get("viewer_opt_out") is True
     if group is not None and fields["channel"] == "group_chat":
         if setting is None:
             setting = runtime.group_setting(group)
-        if viewer is not None:
+        if viewer is not None and not opt_out:
             opt_out = runtime.member_opt_out(group, viewer)
     return {
         "channel": fields["channel"],

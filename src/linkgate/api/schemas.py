@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -42,14 +42,19 @@ class DecisionIn(BaseModel):
         max_length=256,
         description="The receiving account of a one-to-one share (for sender anti-spam counts).",
     )
-    recipients: list[str] | None = Field(
-        None,
-        max_length=100,
-        description="Several receiving accounts of one share (each counts as a recipient).",
-    )
     at: datetime | None = Field(None, description="Decide as of this time (default: now).")
     group_setting: GroupSettingName | None = Field(
         None, description="Override the stored group setting for this request."
+    )
+    viewer_opt_out: bool | None = Field(
+        None,
+        description="The viewer opted out of external links (group_chat); overrides the store.",
+    )
+    recipients: list[Annotated[str, Field(max_length=256)]] | None = Field(
+        None,
+        max_length=100,
+        description="The accounts one share reaches (each counts as a recipient for sender "
+        "anti-spam); the decision itself does not depend on them.",
     )
 
 
