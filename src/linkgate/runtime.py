@@ -306,4 +306,6 @@ def decision_kwargs(runtime: Runtime, fields: dict[str, Any]) -> dict[str, Any]:
         "viewer": viewer,
         "group_setting": setting,
         "viewer_opt_out": opt_out,
+        "title": fields.get("title"),
+        "description": fields.get("description"),
     }

@@ -25,6 +25,16 @@ class DecisionIn(BaseModel):
     group_setting: GroupSettingName | None = Field(
         None, description="Override the stored group setting for this request."
     )
+    title: str | None = Field(
+        None,
+        max_length=1000,
+        description="The link preview's title, when known; classified for violating content.",
+    )
+    description: str | None = Field(
+        None,
+        max_length=4000,
+        description="The link preview's description, when known; classified like the title.",
+    )
 
 
 class BatchIn(BaseModel):

@@ -8,6 +8,9 @@ How the layers combine, per violating category ``c``::
 where ``rule[c]`` is the weight of the best counting rule match of ``c`` (0
 without one) and ``model[c]`` the model's probability. A rule is evidence
 the model cannot talk down; the model alone decides where no rule matched.
+A text holding an ``unless`` phrase of ``c`` (it reports on or warns about
+``c``: 辟谣, 警惕, 红包封面 …) is not ``c`` by either layer: the rules of ``c``
+do not count and the model's probability of ``c`` moves to ``normal``.
 The verdict's category is the highest score (ties go to ``normal``, then to
 the category order). :meth:`ContentClassifier.signals` turns the verdicts on a
 link preview's title and description into the
@@ -44,6 +47,7 @@ class Verdict:
     scores: Mapping[str, float]
     rules: tuple[RuleMatch, ...] = ()
     model: Mapping[str, float] = field(default_factory=dict)
+    guarded: frozenset[str] = frozenset()
 
     @property
     def violation(self) -> str | None:
@@ -56,7 +60,9 @@ class Verdict:
         best = _best_rule(self.rules, category)
         if best is not None:
             parts.append(f"rule {best.rule} matched {best.text!r} at {best.start}-{best.end}")
-        if self.model:
+        if category in self.guarded:
+            parts.append("reported on, not done (unless phrase)")
+        elif self.model:
             parts.append(f"model {self.model.get(category, 0.0):.2f}")
         parts.append(f"score {self.scores.get(category, 0.0):.2f}")
         return "; ".join(parts)
@@ -67,6 +73,8 @@ class Verdict:
             "score": round(self.score, 4),
             "scores": {c: round(self.scores.get(c, 0.0), 4) for c in CATEGORIES},
             "rules": [m.to_dict() for m in self.rules],
+            "model": {c: round(self.model.get(c, 0.0), 4) for c in CATEGORIES},
+            "guarded": sorted(self.guarded),
         }
 
 
@@ -128,14 +136,21 @@ class ContentClassifier:
         rules: dict[str, float] = {}
         model: dict[str, float] = {}
         matches: list[RuleMatch] = []
+        guarded: set[str] = set()
         for found in findings:
             target = rules if found.layer == "rules" else model
             for c, s in found.scores.items():
                 target[c] = max(target.get(c, 0.0), s)
             matches.extend(found.matches)
-        scores = combine(rules, model)
+            guarded.update(found.guarded)
+        heard = dict(model)
+        for c in guarded:
+            if heard.get(c):
+                heard[NORMAL] = heard.get(NORMAL, 0.0) + heard[c]
+                heard[c] = 0.0
+        scores = combine(rules, heard)
         category, score = decide(scores)
-        return Verdict(category, score, scores, tuple(matches), model)
+        return Verdict(category, score, scores, tuple(matches), model, frozenset(guarded))
 
     def classify_fields(self, fields: Mapping[str, str | None]) -> dict[str, Verdict]:
         """A verdict per non-blank field (e.g. ``title``, ``description``)."""

@@ -29,7 +29,8 @@ class RulesCheck(Check):
         for m in matches:
             if m.counts and m.weight > scores[m.category]:
                 scores[m.category] = m.weight
-        return Finding(self.name, self.layer, scores, matches)
+        guarded = self.rules.guarded(text)
+        return Finding(self.name, self.layer, scores, matches, guarded)
 
 
 @CHECKS.register

@@ -28,12 +28,17 @@ _NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
 
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """What one check found: ``scores[category]`` in 0-1 and the matches behind them."""
+    """What one check found: ``scores[category]`` in 0-1 and the matches behind them.
+
+    ``guarded`` names the categories the text only reports on or warns
+    about (an ``unless`` phrase of the rules file matched).
+    """
 
     check: str
     layer: str
     scores: Mapping[str, float]
     matches: tuple[RuleMatch, ...] = field(default=())
+    guarded: frozenset[str] = frozenset()
 
 
 class Check(ABC):

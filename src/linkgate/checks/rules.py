@@ -167,6 +167,15 @@ class RuleSet:
             )
         return out
 
+    def guarded(self, text: str | Prepared) -> frozenset[str]:
+        """The categories whose ``unless`` phrases occur in ``text``."""
+        prepared = text if isinstance(text, Prepared) else prepare(text)
+        out: set[str] = set()
+        if self._has_words and prepared.folded:
+            for _end, (_phrase, values) in self._automaton.iter(prepared.folded):
+                out.update(v for is_unless, v in values if is_unless and isinstance(v, str))
+        return frozenset(out)
+
     def phrases(self) -> Iterator[str]:
         """Every folded phrase in the automaton (keywords and ``unless`` phrases)."""
         for phrase, _ in self._automaton.values() if self._has_words else ():
