@@ -61,5 +61,7 @@ def test_bad_preview_fields_are_problems(api: Api) -> None:
     assert response.status_code == 422
     assert response.headers["content-type"] == "application/problem+json"
     assert "title" in [e["field"] for e in response.json()["errors"]]
-    too_long = post(api, "/v1/decisions", {"url": URL, "channel": "group_chat", "title": "x" * 1001})
+    too_long = post(
+        api, "/v1/decisions", {"url": URL, "channel": "group_chat", "title": "x" * 1001}
+    )
     assert too_long.status_code == 422

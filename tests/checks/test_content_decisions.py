@@ -41,8 +41,9 @@ def test_an_induced_sharing_title_is_copy_only(gateway: Gateway) -> None:
     assert decision["reason_text"]["zh"] == "网页包含诱导分享、关注等诱导行为内容，被多人投诉"
     trace = content_constraint(decision)
     assert trace["rule"] == "content.induced_sharing"
-    assert "title: rule induced_sharing.forward-to-n-groups matched '转发到3个群' at 0-6" in (
-        trace["detail"]
+    assert (
+        "title: rule induced_sharing.forward-to-n-groups matched '转发到3个群' at 0-6"
+        in (trace["detail"])
     )
     (counterfactual,) = [c for c in decision["counterfactuals"] if c["stage"] == "content"]
     assert "induced_sharing" in counterfactual["change"]

@@ -223,7 +223,7 @@ def _category(
     if "unless" in fields:
         for phrase in fields["unless"].strings() or ():
             unless.append((phrase, category))
-    for item in fields["keywords"].sequence() if "keywords" in fields else ():
+    for item in (fields["keywords"].sequence() if "keywords" in fields else None) or ():
         entry = item.mapping(required=("id", "weight", "phrases"))
         if entry is None:
             continue
@@ -237,7 +237,7 @@ def _category(
         if rule is not None and phrases is not None:
             rules.append(rule)
             keywords.extend((phrase, rule) for phrase in phrases)
-    for item in fields["patterns"].sequence() if "patterns" in fields else ():
+    for item in (fields["patterns"].sequence() if "patterns" in fields else None) or ():
         entry = item.mapping(required=("id", "weight", "regex"))
         if entry is None:
             continue

@@ -86,7 +86,9 @@ def _macro_f1(truth: Sequence[int], predicted: Sequence[int], classes: int) -> f
     return sum(scores) / classes
 
 
-def choose_c(counts: Sequence[Counter[str]], y: Sequence[int], progress: Progress) -> dict[str, Any]:
+def choose_c(
+    counts: Sequence[Counter[str]], y: Sequence[int], progress: Progress
+) -> dict[str, Any]:
     """Cross-validated macro-F1 per C on the train split; the best C (ties: the smaller)."""
     from sklearn.model_selection import StratifiedKFold
 
