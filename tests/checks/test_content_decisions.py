@@ -7,11 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linkgate.checks import default_classifier
 from linkgate.cli.main import main
 from linkgate.gateway import DecisionRequest, Gateway
 from linkgate.policy.evaluator import ContentSignal
+from linkgate.vocabulary import TREATMENTS
 
 URL = "https://example.com/activity"
 SHARING = "转发到3个群即可领取红包"
@@ -71,6 +74,20 @@ def test_no_preview_or_a_normal_one_changes_nothing(gateway: Gateway) -> None:
             URL, channel="private_chat", at=AT, title=title, description=description
         ).to_dict()
         assert stable(decision) == stable(plain), title
+
+
+@settings(max_examples=150, deadline=None)
+@given(title=st.one_of(st.none(), st.text(max_size=200)), description=st.text(max_size=200))
+def test_any_preview_text_is_decided(gateway: Gateway, title: str | None, description: str) -> None:
+    decision = gateway.decide(
+        URL, channel="group_chat", at=AT, title=title, description=description
+    )
+    assert decision.treatment in TREATMENTS
+    content = [c for c in decision.trace if c.stage == "content"]
+    assert len(content) <= 1
+    if content:
+        assert decision.treatment in ("copy_only", "blocked")
+        assert content[0].detail.startswith(("title: ", "description: "))
 
 
 def test_the_policy_threshold_applies(gateway: Gateway) -> None:

@@ -50,7 +50,7 @@ class Verdict:
     guarded: frozenset[str] = frozenset()
 
     @property
-    def violation(self) -> str | None:
+    def violation(self) -> str:
         """The highest-scoring violating category (whatever the verdict)."""
         return max(VIOLATIONS, key=lambda c: (self.scores.get(c, 0.0), -_order(c)))
 
@@ -173,8 +173,6 @@ class ContentClassifier:
         best: tuple[float, str, str] | None = None
         for name, verdict in verdicts.items():
             category = verdict.violation
-            if category is None:
-                continue
             score = verdict.scores[category]
             if best is None or score > best[0]:
                 best = (score, category, f"{name}: {verdict.evidence(category)}")
