@@ -315,6 +315,14 @@ class Runtime:
             self._spawn(self._listen, "linkgate-reload-redis")
         self._spawn(self._poll, "linkgate-reload-poll")
         self._spawn(self._maintain, "linkgate-monitor")
+        self._spawn(self._warm, "linkgate-warm")
+
+    def _warm(self) -> None:
+        """Load the content classifier (dictionary and model) before the first request needs it."""
+        try:
+            self.gateway.content_signals("预览", None)
+        except Exception:
+            log.exception("could not load the content classifier; it loads on first use")
 
     def _spawn(self, target: Any, name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -382,4 +390,6 @@ def decision_kwargs(runtime: Runtime, fields: dict[str, Any]) -> dict[str, Any]:
         "viewer": viewer,
         "group_setting": setting,
         "viewer_opt_out": opt_out,
+        "title": fields.get("title"),
+        "description": fields.get("description"),
     }

@@ -56,6 +56,16 @@ class DecisionIn(BaseModel):
         description="The accounts one share reaches (each counts as a recipient for sender "
         "anti-spam); the decision itself does not depend on them.",
     )
+    title: str | None = Field(
+        None,
+        max_length=1000,
+        description="The link preview's title, when known; classified for violating content.",
+    )
+    description: str | None = Field(
+        None,
+        max_length=4000,
+        description="The link preview's description, when known; classified like the title.",
+    )
 
 
 class BatchIn(BaseModel):

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from linkgate.cli import audit, enforcement, keys, policy, psl, serve, text, url
+from linkgate.cli import audit, check, enforcement, keys, policy, psl, serve, text, url
 from linkgate.cli.common import CliError
 from linkgate.cli.decide import decide_cmd
 from linkgate.cli.demo import demo_cmd
@@ -20,6 +20,7 @@ app = typer.Typer(
 )
 app.add_typer(url.app, name="url")
 app.add_typer(text.app, name="text")
+app.add_typer(check.app, name="check")
 app.add_typer(psl.app, name="psl")
 app.add_typer(policy.app, name="policy")
 app.command("decide")(decide_cmd)
