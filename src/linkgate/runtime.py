@@ -23,9 +23,10 @@ from linkgate.domains.registry_loader import loads_platforms
 from linkgate.events import EventWriter, Pseudonymizer
 from linkgate.facts import Inspector
 from linkgate.gateway import Gateway, Snapshot
+from linkgate.lists.threats import ThreatLists
 from linkgate.metrics import Metrics
 from linkgate.opening.keys import ShimKeys
-from linkgate.policy.evaluator import Evaluator
+from linkgate.policy.evaluator import Evaluator, State
 from linkgate.policy.loader import default_policy_path, parse_policy
 from linkgate.policy.model import Policy
 from linkgate.settings import Settings
@@ -38,6 +39,7 @@ from linkgate.storage.repos import (
     KeyStore,
     PlatformStore,
     PolicyStore,
+    ThreatListStore,
 )
 
 log = logging.getLogger("linkgate.runtime")
@@ -53,6 +55,7 @@ class Stores:
     keys: KeyStore
     events: EventStore
     audit: AuditLog
+    threat_lists: ThreatListStore
 
 
 def registry_from_documents(documents: list[dict[str, Any]]) -> Registry:
@@ -85,10 +88,12 @@ class Runtime:
             keys=KeyStore(self.engine),
             events=EventStore(self.engine),
             audit=AuditLog(self.engine),
+            threat_lists=ThreatListStore(self.engine),
         )
         self.keys = ShimKeys.from_env_value(settings.resolved_secret_keys())
         self.pseudonym = Pseudonymizer(settings.resolved_pseudonym_key())
         self.psl = PublicSuffix.load()
+        self._threats: tuple[Any, ThreatLists] | None = None
         self._built_from = self._source_key()
         self.gateway = Gateway(self.build_snapshot())
         self.events = EventWriter(self.stores.events.add_many, maxsize=settings.event_queue_size)
@@ -116,13 +121,23 @@ class Runtime:
         policy = self.live_policy()
         registry = registry_from_documents([p.document for p in self.stores.platforms.all()])
         inspector = Inspector(registry, self.psl)
-        return Snapshot(policy, Evaluator(policy), inspector)
+        state = State(threats=self.threat_lists())
+        return Snapshot(policy, Evaluator(policy), inspector, state)
+
+    def threat_lists(self) -> ThreatLists:
+        """The stored threat lists, loaded again only when a list was imported or removed."""
+        version = self.stores.threat_lists.version()
+        cached = self._threats
+        if cached is None or cached[0] != version:
+            cached = self._threats = (version, self.stores.threat_lists.load())
+        return cached[1]
 
     def _source_key(self) -> tuple[Any, ...]:
-        """What the snapshot was built from: the live revision and the stored platforms."""
+        """What the snapshot was built from: live revision, stored platforms, threat lists."""
         row = self.stores.policies.live()
         platforms = tuple((p.id, p.updated_at) for p in self.stores.platforms.all())
-        return (row.revision if row is not None else None, platforms)
+        lists = self.stores.threat_lists.version()
+        return (row.revision if row is not None else None, platforms, lists)
 
     def reload(self) -> bool:
         """Rebuild the snapshot when the live revision or the registry changed."""
@@ -138,6 +153,11 @@ class Runtime:
 
     def refresh_registry(self) -> None:
         """Rebuild the snapshot after a registry change and tell the other replicas."""
+        self.reload()
+        self.notify()
+
+    def refresh_lists(self) -> None:
+        """Rebuild the snapshot after a threat-list change and tell the other replicas."""
         self.reload()
         self.notify()
 
