@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import yaml
@@ -29,6 +30,7 @@ from linkgate.opening.keys import ShimKeys
 from linkgate.policy.evaluator import Evaluator, State
 from linkgate.policy.loader import default_policy_path, parse_policy
 from linkgate.policy.model import Policy
+from linkgate.preview import PreviewFetcher
 from linkgate.settings import Settings
 from linkgate.storage.engine import database_url, make_engine
 from linkgate.storage.migrate import upgrade
@@ -108,6 +110,9 @@ class Runtime:
         self.group_cache = TtlCache(ttl=5.0)
         self.key_cache = TtlCache(ttl=10.0)
         self.nonce_cache = TtlCache(ttl=900.0, maxsize=1_000_000)
+        self.previews = PreviewFetcher(
+            allow_hosts=settings.preview_allow_hosts, link_check=self.listed_reason
+        )
 
     # -- snapshot -----------------------------------------------------------------
 
@@ -131,6 +136,17 @@ class Runtime:
         if cached is None or cached[0] != version:
             cached = self._threats = (version, self.stores.threat_lists.load())
         return cached[1]
+
+    def listed_reason(self, url: str) -> str | None:
+        """Why a preview must not visit ``url`` (it is on a threat list), or ``None``."""
+        snapshot = self.gateway.snapshot
+        facts = snapshot.inspector.inspect(url)
+        listed = snapshot.state.threats.match(
+            host=facts.host, canonical=facts.canonical, at=datetime.now(UTC)
+        )
+        if listed is None:
+            return None
+        return f"listed by {listed.list_id} as {listed.category}"
 
     def _source_key(self) -> tuple[Any, ...]:
         """What the snapshot was built from: live revision, stored platforms, threat lists."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from linkgate.api.auth import ROLES
+from linkgate.preview import PreviewFetcher
 from tests.api.conftest import Api
+from tests.preview.pages import PageServer, page_server
 
 POLICY = "preset: compromise\nrollout: {closed: {treatment: copy_only}, phases: []}\n" + (
     "groups: {denied: {treatment: copy_only}, viewer_opt_out: {treatment: copy_only},"
@@ -42,6 +45,7 @@ MATRIX: list[tuple[str, str, Any, set[str]]] = [
     ("POST", "/v1/policies/{revision}/publish", None, {"operator", "admin"}),
     ("GET", "/v1/jsapi/ticket", None, {"platform"}),
     ("POST", "/v1/jsapi/config", {"url": "https://m.jd.com/x"}, {"platform"}),
+    ("POST", "/v1/previews", "preview-body", {"integrator", "admin"}),
 ]
 PUBLIC = {"/healthz", "/readyz", "/metrics", "/l/{token}", "/l/{token}/continue"}
 
@@ -58,7 +62,16 @@ def _path(api: Api, template: str) -> str:
     )
 
 
-def _body(api: Api, body: Any) -> Any:
+@pytest.fixture(scope="module")
+def preview_pages() -> Iterator[PageServer]:
+    with page_server() as server:
+        yield server
+
+
+def _body(api: Api, body: Any, pages: PageServer) -> Any:
+    if body == "preview-body":
+        api.runtime.previews = PreviewFetcher(allow_hosts={pages.allow})
+        return {"url": f"{pages.base}/page"}
     if body == "platform-document":
         return api.client.get("/v1/platforms/jd", headers=api.headers("admin")).json()
     return body
@@ -78,9 +91,16 @@ def test_every_endpoint_is_in_the_matrix(api: Api) -> None:
 @pytest.mark.parametrize(
     ("method", "template", "body", "allowed"), MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX]
 )
-def test_role_matrix(api: Api, method: str, template: str, body: Any, allowed: set[str]) -> None:
+def test_role_matrix(
+    api: Api,
+    preview_pages: PageServer,
+    method: str,
+    template: str,
+    body: Any,
+    allowed: set[str],
+) -> None:
     path = _path(api, template)
-    payload = _body(api, body)
+    payload = _body(api, body, preview_pages)
     response = api.client.request(method, path, json=payload)
     assert response.status_code == 401, response.text
     assert response.headers["content-type"].startswith("application/problem+json")

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from linkgate.cli import keys, lists, policy, psl, serve, text, url
+from linkgate.cli import keys, lists, policy, preview, psl, serve, text, url
 from linkgate.cli.common import CliError
 from linkgate.cli.decide import decide_cmd
 from linkgate.cli.demo import demo_cmd
@@ -26,6 +26,7 @@ app.command("decide")(decide_cmd)
 app.add_typer(serve.db_app, name="db")
 app.add_typer(keys.app, name="keys")
 app.add_typer(lists.app, name="lists")
+app.add_typer(preview.app, name="preview")
 app.command("serve")(serve.serve_cmd)
 app.command("demo")(demo_cmd)
 
