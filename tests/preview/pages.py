@@ -89,7 +89,7 @@ def _handler(server_state: PageServer) -> type[BaseHTTPRequestHandler]:
         def _redirect(self, location: str, status: int = 302) -> None:
             self._send(status, b"", headers={"Location": location})
 
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_POST(self) -> None:
             self._record()
             length = int(self.headers.get("content-length") or 0)
             self.rfile.read(length)
@@ -103,7 +103,7 @@ def _handler(server_state: PageServer) -> type[BaseHTTPRequestHandler]:
                 return
             self._send(405, b"")
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             self._record()
             path = self.path
             port = server_state.port

@@ -44,7 +44,9 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from linkgate.domains.idn import to_ascii
-from linkgate.urls.canonical import canonicalize_raw, expressions
+from linkgate.urls.canonical import canonicalize, expressions
+from linkgate.urls.model import ParsedUrl
+from linkgate.urls.parse import parse
 
 __all__ = [
     "ENTRY_KINDS",
@@ -100,11 +102,15 @@ _LOCAL_NAMES: Final = frozenset(
 
 
 def url_expression(text: str) -> str | None:
-    """The most specific lookup expression of a URL (host + path [+ ?query]), or ``None``."""
-    canonical = canonicalize_raw(text)
-    if canonical is None:
+    """The most specific lookup expression of a URL (host + path [+ ?query]), or ``None``.
+
+    ``None`` also for text a browser would not open (the WHATWG parser
+    rejects it): the gateway blocks such links as ``invalid_url`` anyway.
+    """
+    parsed = parse(text)
+    if not isinstance(parsed, ParsedUrl) or not parsed.hostname:
         return None
-    exprs = expressions(canonical)
+    exprs = expressions(canonicalize(parsed))
     return exprs[0] if exprs else None
 
 

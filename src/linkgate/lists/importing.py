@@ -108,7 +108,10 @@ class FeedImport:
     def _reject(self, rejected: Rejected) -> None:
         self.report.rejected[rejected.reason] += 1
         if len(self.report.samples) < SAMPLES:
-            self.report.samples.append(rejected)
+            # Undecodable bytes (kept as surrogates) are shown escaped: \xff.
+            text = rejected.text[:200].encode("utf-8", "surrogateescape")
+            shown = text.decode("utf-8", "backslashreplace")
+            self.report.samples.append(Rejected(rejected.line, rejected.reason, shown))
 
     def results(self, lines: Iterable[str]) -> Iterator[FeedEntry | Rejected]:
         """Every accepted entry and every rejected line, in feed order (duplicates skipped)."""
