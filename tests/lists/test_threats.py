@@ -100,3 +100,27 @@ def test_bad_entries_are_refused() -> None:
         lists.add_expression("no-slash", MALWARE)
     with pytest.raises(ValueError):
         lists.add_entries("url", ["x"], MALWARE)
+
+
+def test_matches_the_safe_browsing_reference_on_a_corpus() -> None:
+    import random
+
+    from bench.corpus import generate
+    from linkgate.urls.canonical import expressions
+
+    rnd = random.Random(7)
+    facts = [inspector.inspect(u) for u in generate(3000)]
+    listed: set[str] = set()
+    lists = ThreatLists()
+    for f in facts[::7]:
+        if f.canonical is not None and f.host:
+            expression = rnd.choice(expressions(f.canonical))
+            listed.add(expression)
+            lists.add_expression(expression, PHISHING)
+    hits = 0
+    for f in facts:
+        exprs = set(expressions(f.canonical)) if f.canonical and f.host else set()
+        expected = bool(exprs & listed)
+        assert (lists.match(host=f.host, canonical=f.canonical, at=NOW) is not None) is expected
+        hits += expected
+    assert hits >= len(listed)

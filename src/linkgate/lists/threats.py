@@ -31,7 +31,7 @@ from datetime import datetime
 from hashlib import sha256
 from typing import Final, TypeAlias
 
-from linkgate.urls.canonical import expressions
+from linkgate.urls.canonical import expressions, lookup_parts
 
 __all__ = ["ListEntry", "ThreatLists"]
 
@@ -203,18 +203,22 @@ class ThreatLists:
             return found
         if canonical is None or not (with_expressions or self._hashes):
             return None
-        exprs = expressions(canonical)
         if with_expressions:
+            # Only the lookup hosts that carry expressions are probed, in Safe Browsing order.
+            lookup_hosts, paths = lookup_parts(canonical)
             table = self._expressions
-            for expr in exprs:
-                listed = table.get(expr)
-                if listed is not None:
-                    hit = _active(listed, at)
-                    if hit is not None:
-                        return hit
+            for lookup_host in lookup_hosts:
+                if not isinstance(hosts.get(lookup_host), _HostNode):
+                    continue
+                for path in paths:
+                    listed = table.get(lookup_host + path)
+                    if listed is not None:
+                        hit = _active(listed, at)
+                        if hit is not None:
+                            return hit
         if self._hashes:
             hashes = self._hashes
-            for expr in exprs:
+            for expr in expressions(canonical):
                 listed = hashes.get(sha256(expr.encode("utf-8", "surrogatepass")).digest())
                 if listed is not None:
                     hit = _active(listed, at)
