@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import yaml
@@ -27,11 +28,13 @@ from linkgate.enforcement.counters import RedisCounter
 from linkgate.events import EventWriter, Pseudonymizer
 from linkgate.facts import Inspector
 from linkgate.gateway import Gateway, Snapshot
+from linkgate.lists.threats import ThreatLists
 from linkgate.metrics import Metrics
 from linkgate.opening.keys import ShimKeys
-from linkgate.policy.evaluator import Evaluator
+from linkgate.policy.evaluator import Evaluator, State
 from linkgate.policy.loader import default_policy_path, parse_policy
 from linkgate.policy.model import Policy
+from linkgate.preview import PreviewFetcher
 from linkgate.settings import Settings
 from linkgate.storage.engine import database_url, make_engine
 from linkgate.storage.migrate import upgrade
@@ -42,6 +45,7 @@ from linkgate.storage.repos import (
     KeyStore,
     PlatformStore,
     PolicyStore,
+    ThreatListStore,
 )
 from linkgate.storage.types import utcnow
 
@@ -58,6 +62,7 @@ class Stores:
     keys: KeyStore
     events: EventStore
     audit: AuditLog
+    threat_lists: ThreatListStore
 
 
 def registry_from_documents(documents: list[dict[str, Any]]) -> Registry:
@@ -90,6 +95,7 @@ class Runtime:
             keys=KeyStore(self.engine),
             events=EventStore(self.engine),
             audit=AuditLog(self.engine),
+            threat_lists=ThreatListStore(self.engine),
         )
         self.keys = ShimKeys.from_env_value(settings.resolved_secret_keys())
         self.pseudonym = Pseudonymizer(settings.resolved_pseudonym_key())
@@ -114,6 +120,7 @@ class Runtime:
             pseudonym=self.pseudonym,
             clock=utcnow,
         )
+        self._threats: tuple[Any, ThreatLists] | None = None
         self._built_from = self._source_key()
         self._state_built = self.casework.stores.state.version()
         self.gateway = Gateway(self.build_snapshot())
@@ -130,6 +137,9 @@ class Runtime:
         self.group_cache = TtlCache(ttl=5.0)
         self.key_cache = TtlCache(ttl=10.0)
         self.nonce_cache = TtlCache(ttl=900.0, maxsize=1_000_000)
+        self.previews = PreviewFetcher(
+            allow_hosts=settings.preview_allow_hosts, link_check=self.listed_reason
+        )
 
     # -- snapshot -----------------------------------------------------------------
 
@@ -144,7 +154,8 @@ class Runtime:
         registry = registry_from_documents([p.document for p in self.stores.platforms.all()])
         self._policy, self._registry = policy, registry
         inspector = Inspector(registry, self.psl)
-        return self.with_state(Snapshot(policy, Evaluator(policy), inspector))
+        state = State(threats=self.threat_lists())
+        return self.with_state(Snapshot(policy, Evaluator(policy), inspector, state))
 
     def with_state(self, base: Snapshot) -> Snapshot:
         """``base`` with the current blocks, overrides, credit scores and paused phases."""
@@ -164,11 +175,31 @@ class Runtime:
         )
         return Snapshot(base.policy, evaluator, base.inspector, state)
 
+    def threat_lists(self) -> ThreatLists:
+        """The stored threat lists, loaded again only when a list was imported or removed."""
+        version = self.stores.threat_lists.version()
+        cached = self._threats
+        if cached is None or cached[0] != version:
+            cached = self._threats = (version, self.stores.threat_lists.load())
+        return cached[1]
+
+    def listed_reason(self, url: str) -> str | None:
+        """Why a preview must not visit ``url`` (it is on a threat list), or ``None``."""
+        snapshot = self.gateway.snapshot
+        facts = snapshot.inspector.inspect(url)
+        listed = snapshot.state.threats.match(
+            host=facts.host, canonical=facts.canonical, at=datetime.now(UTC)
+        )
+        if listed is None:
+            return None
+        return f"listed by {listed.list_id} as {listed.category}"
+
     def _source_key(self) -> tuple[Any, ...]:
-        """What the snapshot was built from: the live revision and the stored platforms."""
+        """What the snapshot was built from: live revision, stored platforms, threat lists."""
         row = self.stores.policies.live()
         platforms = tuple((p.id, p.updated_at) for p in self.stores.platforms.all())
-        return (row.revision if row is not None else None, platforms)
+        lists = self.stores.threat_lists.version()
+        return (row.revision if row is not None else None, platforms, lists)
 
     def reload(self, *, refresh_state: bool = False) -> bool:
         """Rebuild the snapshot when the live revision or the registry changed, or only its
@@ -196,6 +227,11 @@ class Runtime:
 
     def refresh_registry(self) -> None:
         """Rebuild the snapshot after a registry change and tell the other replicas."""
+        self.reload()
+        self.notify()
+
+    def refresh_lists(self) -> None:
+        """Rebuild the snapshot after a threat-list change and tell the other replicas."""
         self.reload()
         self.notify()
 

@@ -15,6 +15,7 @@
 | ``LINKGATE_SHIM_MAX_AGE`` | seconds a shared link's shim token stays valid | 90 days |
 | ``LINKGATE_MONITOR_SECONDS`` | how often rollout safety and credit bands are checked | 30 |
 | ``LINKGATE_STATE_REFRESH_SECONDS`` | how often scores are recomputed as they recover | 60 |
+| ``LINKGATE_PREVIEW_ALLOW_HOSTS`` | internal ``host:port`` pairs previews may fetch | none |
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class Settings:
     shim_max_age: int = 90 * 86_400
     monitor_seconds: float = 30.0
     state_refresh_seconds: float = 60.0
+    preview_allow_hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -79,6 +81,11 @@ class Settings:
             monitor_seconds=float(env.get("LINKGATE_MONITOR_SECONDS", d.monitor_seconds)),
             state_refresh_seconds=float(
                 env.get("LINKGATE_STATE_REFRESH_SECONDS", d.state_refresh_seconds)
+            ),
+            preview_allow_hosts=tuple(
+                h.strip()
+                for h in env.get("LINKGATE_PREVIEW_ALLOW_HOSTS", "").split(",")
+                if h.strip()
             ),
         )
 

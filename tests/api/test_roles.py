@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,8 +11,10 @@ import pytest
 
 from linkgate.api.auth import ROLES
 from linkgate.casework import ReportIntake
+from linkgate.preview import PreviewFetcher
 from linkgate.storage.transactions import write_transaction
 from tests.api.conftest import Api
+from tests.preview.pages import PageServer, page_server
 
 JD_ITEM = "https://item.jd.com/100012043978.html"
 
@@ -114,6 +117,7 @@ MATRIX: list[tuple[str, str, Any, set[str]]] = [
         {"integrator", "admin"},
     ),
     ("GET", "/v1/audit/verify", None, {"operator", "admin"}),
+    ("POST", "/v1/previews", "preview-body", {"integrator", "admin"}),
 ]
 PUBLIC = {"/healthz", "/readyz", "/metrics", "/l/{token}", "/l/{token}/continue"}
 
@@ -202,7 +206,16 @@ def _fresh_action(api: Api, account: str) -> str:
     return action.id
 
 
-def _body(api: Api, body: Any) -> Any:
+@pytest.fixture(scope="module")
+def preview_pages() -> Iterator[PageServer]:
+    with page_server() as server:
+        yield server
+
+
+def _body(api: Api, body: Any, pages: PageServer) -> Any:
+    if body == "preview-body":
+        api.runtime.previews = PreviewFetcher(allow_hosts={pages.allow})
+        return {"url": f"{pages.base}/page"}
     if body == "platform-document":
         return api.client.get("/v1/platforms/jd", headers=api.headers("admin")).json()
     if body == "report":
@@ -229,15 +242,22 @@ def test_every_endpoint_is_in_the_matrix(api: Api) -> None:
 @pytest.mark.parametrize(
     ("method", "template", "body", "allowed"), MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX]
 )
-def test_role_matrix(api: Api, method: str, template: str, body: Any, allowed: set[str]) -> None:
+def test_role_matrix(
+    api: Api,
+    preview_pages: PageServer,
+    method: str,
+    template: str,
+    body: Any,
+    allowed: set[str],
+) -> None:
     path = _path(api, template)
-    payload = _body(api, body)
+    payload = _body(api, body, preview_pages)
     response = api.client.request(method, path, json=payload)
     assert response.status_code == 401, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     for role in ROLES:
         path = _path(api, template)
-        payload = _body(api, body)
+        payload = _body(api, body, preview_pages)
         response = api.client.request(method, path, json=payload, headers=api.headers(role))
         if role in allowed:
             assert response.status_code < 400, (role, response.status_code, response.text)

@@ -34,10 +34,12 @@ TABLES = {
     "credit_standings",
     "state_head",
     "account_actions",
+    "threat_lists",
+    "threat_list_entries",
 }
 
 #: The newest migration, named here so that adding one is a deliberate change.
-HEAD = "0003"
+HEAD = "0004"
 
 
 def _tables(url: str) -> set[str]:

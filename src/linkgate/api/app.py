@@ -23,6 +23,7 @@ from linkgate.api.routes import (
     jsapi,
     platforms,
     policies,
+    previews,
     reports,
     rollout,
     shim,
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         rollout,
         audit,
         accounts,
+        previews,
     ):
         app.include_router(module.router)
     static = resources.files("linkgate.web") / "static"

@@ -6,7 +6,19 @@ import sys
 
 import typer
 
-from linkgate.cli import audit, check, enforcement, keys, policy, psl, serve, text, url
+from linkgate.cli import (
+    audit,
+    check,
+    enforcement,
+    keys,
+    lists,
+    policy,
+    preview,
+    psl,
+    serve,
+    text,
+    url,
+)
 from linkgate.cli.common import CliError
 from linkgate.cli.decide import decide_cmd
 from linkgate.cli.demo import demo_cmd
@@ -28,6 +40,8 @@ app.add_typer(serve.db_app, name="db")
 app.add_typer(keys.app, name="keys")
 app.add_typer(audit.app, name="audit")
 app.add_typer(enforcement.app, name="enforcement")
+app.add_typer(lists.app, name="lists")
+app.add_typer(preview.app, name="preview")
 app.command("serve")(serve.serve_cmd)
 app.command("demo")(demo_cmd)
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     Float,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -384,3 +385,39 @@ class AccountActionRow(Base):
     lifted_at: Mapped[datetime | None]
     lifted_by: Mapped[str | None] = mapped_column(Text)
     lift_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ThreatListRow(Base):
+    """An imported threat list: where it came from, its category and expiry, its counts."""
+
+    __tablename__ = "threat_lists"
+    # Ids are never reused, so a replaced list is a different list to a reloading replica.
+    __table_args__ = {"sqlite_autoincrement": True}  # noqa: RUF012 (SQLAlchemy reads it)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    source: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(32))
+    category: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime]
+    imported_by: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime | None]
+    entry_count: Mapped[int] = mapped_column(Integer)
+    rejected_count: Mapped[int] = mapped_column(Integer)
+    report: Mapped[dict[str, Any]]
+
+
+class ThreatListEntryRow(Base):
+    """One entry of a threat list: a domain, a lookup expression or a hex full hash."""
+
+    __tablename__ = "threat_list_entries"
+    __table_args__ = (
+        CheckConstraint("kind IN ('domain', 'expression', 'full_hash')", name="kind"),
+    )
+
+    list_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("threat_lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(Text)
