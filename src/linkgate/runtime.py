@@ -31,7 +31,7 @@ from linkgate.gateway import Gateway, Snapshot
 from linkgate.lists.threats import ThreatLists
 from linkgate.metrics import Metrics
 from linkgate.opening.keys import ShimKeys
-from linkgate.policy.evaluator import Evaluator, State
+from linkgate.policy.evaluator import ContentSignal, Evaluator, State
 from linkgate.policy.loader import default_policy_path, parse_policy
 from linkgate.policy.model import Policy
 from linkgate.preview import PreviewFetcher
@@ -132,6 +132,7 @@ class Runtime:
         self.store_ok = True
         self.reloads = 0
         self.state_reloads = 0
+        self.warmed = threading.Event()
         self.metrics = Metrics()
         self.metrics.set_revision(self.gateway.snapshot.revision)
         self.group_cache = TtlCache(ttl=5.0)
@@ -354,11 +355,14 @@ class Runtime:
         self._spawn(self._warm, "linkgate-warm")
 
     def _warm(self) -> None:
-        """Load the content classifier (dictionary and model) before the first request needs it."""
+        """Load the content classifier (dictionary and model) before the first request needs
+        it; ``/readyz`` answers 503 until this is done."""
         try:
             self.gateway.content_signals("预览", None)
         except Exception:
             log.exception("could not load the content classifier; it loads on first use")
+        finally:
+            self.warmed.set()
 
     def _spawn(self, target: Any, name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -428,4 +432,9 @@ def decision_kwargs(runtime: Runtime, fields: dict[str, Any]) -> dict[str, Any]:
         "viewer_opt_out": opt_out,
         "title": fields.get("title"),
         "description": fields.get("description"),
+        "content": (
+            (ContentSignal(category, 1.0, "classified when the link was shared"),)
+            if (category := fields.get("content_category"))
+            else ()
+        ),
     }

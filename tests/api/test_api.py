@@ -257,6 +257,7 @@ def test_events_are_batched_and_pseudonymised(api: Api) -> None:
 
 def test_health_ready_metrics(api: Api) -> None:
     assert api.client.get("/healthz").json() == {"status": "ok"}
+    assert api.runtime.warmed.wait(30), "the content classifier never loaded"
     ready = api.client.get("/readyz").json()
     assert ready["status"] == "ready" and ready["snapshot"]["revision"]
     decide(api, url=JD, channel="private_chat")
@@ -264,6 +265,15 @@ def test_health_ready_metrics(api: Api) -> None:
     assert 'linkgate_decisions_total{kind="share",treatment="rich_page"}' in metrics
     assert "linkgate_decision_seconds_bucket" in metrics
     assert "linkgate_events_dropped" in metrics and "linkgate_snapshot_revision" in metrics
+
+
+def test_not_ready_until_warmed_up(api: Api) -> None:
+    assert api.runtime.warmed.wait(30)
+    api.runtime.warmed.clear()
+    starting = api.client.get("/readyz")
+    assert starting.status_code == 503 and starting.json()["status"] == "starting"
+    api.runtime.warmed.set()
+    assert api.client.get("/readyz").status_code == 200
 
 
 def test_openapi_is_served(api: Api) -> None:

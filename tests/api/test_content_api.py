@@ -65,3 +65,16 @@ def test_bad_preview_fields_are_problems(api: Api) -> None:
         api, "/v1/decisions", {"url": URL, "channel": "group_chat", "title": "x" * 1001}
     )
     assert too_long.status_code == 422
+
+
+def test_the_shim_keeps_the_share_time_content_verdict(api: Api) -> None:
+    body = post(api, "/v1/decisions", {"url": URL, "channel": "group_chat", "title": SHARING})
+    assert body.json()["treatment"] == "copy_only"
+    page = api.client.get(body.json()["shim_url"].replace("http://testserver", ""))
+    assert page.status_code == 200
+    assert "网页包含诱导分享" in page.text
+    plain = post(api, "/v1/decisions", {"url": URL, "channel": "group_chat"}).json()
+    opened = api.client.get(
+        plain["shim_url"].replace("http://testserver", ""), follow_redirects=False
+    )
+    assert opened.status_code in (200, 302) and "网页包含诱导分享" not in opened.text

@@ -70,6 +70,8 @@ class ShimClaims:
     issued_at: int
     sender: str | None = None
     decision_id: str | None = None
+    content: str | None = None
+    """The content category the link's preview was classified as when it was shared."""
 
 
 def sign(claims: ShimClaims, keys: ShimKeys) -> str:
@@ -87,6 +89,8 @@ def sign(claims: ShimClaims, keys: ShimKeys) -> str:
         fields["s"] = claims.sender
     if claims.decision_id is not None:
         fields["d"] = claims.decision_id
+    if claims.content is not None:
+        fields["v"] = claims.content
     return sign_payload(PURPOSE, fields, keys)
 
 
@@ -104,10 +108,11 @@ def verify(token: str, keys: ShimKeys, *, now: int, max_age: int) -> ShimClaims:
     group = optional_str_field(payload, "g")
     sender = optional_str_field(payload, "s")
     decision_id = optional_str_field(payload, "d")
+    content = optional_str_field(payload, "v")
     if not is_shim_target(url):
         raise ShimTokenError("malformed")
     known = _CHANNELS.get(channel)
     if known is None:
         raise ShimTokenError("malformed")
     check_age(issued_at, now, max_age)
-    return ShimClaims(url, known, group, issued_at, sender, decision_id)
+    return ShimClaims(url, known, group, issued_at, sender, decision_id, content)

@@ -36,6 +36,7 @@ def shim_url(runtime: Runtime, decision: Decision, group: str | None) -> str | N
         issued_at=int(time.time()),
         sender=None,
         decision_id=decision.decision_id,
+        content=next((c.category for c in decision.trace if c.stage == "content"), None),
     )
     try:
         token = sign(claims, runtime.keys)

@@ -20,6 +20,8 @@ async def healthz() -> dict[str, str]:
 @router.get("/readyz", summary="Ready to decide: snapshot loaded, store reachable")
 async def readyz(request: Request) -> JSONResponse:
     runtime: Runtime = request.app.state.runtime
+    if not runtime.warmed.is_set():
+        return JSONResponse({"status": "starting", "degraded": []}, status_code=503)
     degraded: list[str] = []
     store = runtime.ping_store()
     if not store:

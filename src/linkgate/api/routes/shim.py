@@ -85,7 +85,13 @@ def _refused(request: Request, error: ShimTokenError) -> HTMLResponse:
 
 
 def _redecide(runtime: Runtime, claims: ShimClaims, kind: str) -> Decision:
-    fields = {"url": claims.url, "channel": claims.channel, "group": claims.group, "at": None}
+    fields = {
+        "url": claims.url,
+        "channel": claims.channel,
+        "group": claims.group,
+        "at": None,
+        "content_category": claims.content,
+    }
     return decide_one(runtime, fields, kind=kind)
 
 
