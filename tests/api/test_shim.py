@@ -158,3 +158,18 @@ def test_invalid_urls_get_no_shim(api: Api) -> None:
     body = response.json()
     assert body["treatment"] == "blocked" and body["reasons"] == ["invalid_url"]
     assert body["shim_url"] is None
+
+
+def test_a_userinfo_trick_stays_caught_at_click_time(api: Api) -> None:
+    tricky = "https://taobao.com@evil.top/login"
+    shared = api.client.post(
+        "/v1/decisions",
+        json={"url": tricky, "channel": "private_chat"},
+        headers=api.headers("integrator"),
+    ).json()
+    assert "userinfo" in shared["reasons"]
+    opened = api.client.get(
+        shared["shim_url"].replace("http://testserver", ""), follow_redirects=False
+    )
+    assert opened.status_code != 302, "the shim must not send users to evil.top unwarned"
+    assert "evil.top" not in opened.headers.get("location", "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -170,3 +171,10 @@ def test_nothing_raises_on_long_text(chunk: str, length: int) -> None:
     if canonical is not None:
         expressions(canonical)
         assert canonicalize_raw(canonical) in (canonical, None)
+
+
+@pytest.mark.parametrize("raw", ["http://x.com/.%3F", "http://x.com/a%3Fb/%2e%2e/c%3f"])
+def test_an_unescaped_question_mark_stays_in_the_path(raw: str) -> None:
+    once = canonicalize_raw(raw)
+    assert once is not None and "?" not in once
+    assert canonicalize_raw(once) == once

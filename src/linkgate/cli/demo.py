@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.progress import track
 
+from linkgate.casework import ReportIntake
 from linkgate.cli.serve import DATABASE_OPTION
 from linkgate.events import event_row
 from linkgate.policy.loader import default_policy_path, parse_policy
@@ -60,14 +61,70 @@ def demo_cmd(
             decision = runtime.gateway.decide(url, channel=channel, at=at, sender=sender)
             rows.append(event_row(decision, "share", runtime.pseudonym, sender=sender))
         stores.events.add_many(rows)
+        casework_samples = _casework(runtime)
         keys = {
             role: stores.keys.create(role, platform, "demo")[1]
-            for role, platform in (("integrator", None), ("operator", None), ("platform", "jd"))
+            for role, platform in (
+                ("integrator", None),
+                ("operator", None),
+                ("reviewer", None),
+                ("platform", "jd"),
+            )
         }
     finally:
         runtime.close()
     console.print(f"published policy {policy.revision}; recorded {decisions} sample decisions")
+    if casework_samples:
+        console.print(casework_samples)
     console.print("demo API keys (shown only now):")
     for role, secret in keys.items():
         console.print(f"  {role:<10} {secret}")
     console.print("next: linkgate serve   (then open http://127.0.0.1:8000/docs)")
+
+
+def _casework(runtime: Runtime) -> str:
+    """Sample reports, a restriction, a review, a violation with an open appeal and an
+    account action, so the review queue, credit and enforcement views are not empty.
+    Added once: a store that already holds reports is left as it is."""
+    casework = runtime.casework
+    if casework.stores.reports.page(limit=1):
+        return ""
+    bad = "https://hongbao.demo-example.top/get/red.html"
+    for n in range(3):
+        casework.file_report(
+            ReportIntake(url=bad, category="fake_red_envelope", reporter=f"demo-reporter-{n}")
+        )
+    lure = "https://share.demo-example.top/zhuli?id=7"
+    receipts = [
+        casework.file_report(
+            ReportIntake(url=lure, category="induced_sharing", reporter=f"demo-reporter-{n}")
+        )
+        for n in range(3, 6)
+    ]
+    casework.review(receipts[0].report.id, outcome="upheld", by="demo", note="demo: 助力 lure")
+    casework.file_report(
+        ReportIntake(
+            url="https://item.jd.com/100012043978.html",
+            category="marketing",
+            reporter="demo-reporter-9",
+        )
+    )
+    made = casework.record_violation(
+        "https://item.taobao.com/item.htm?id=6543210987", "fake", by="demo", note="demo"
+    )
+    casework.file_appeal(
+        platform="alibaba",
+        target=made["block"]["id"],
+        reason="demo: the listing was corrected",
+        evidence_url=None,
+        by="demo",
+    )
+    for i in range(40):
+        runtime.accounts.observe(
+            event=f"demo-{i}",
+            sender="demo-spammer",
+            recipients=[f"demo-user-{i}"],
+            link="https://item.jd.com/100012043978.html",
+            platform="jd",
+        )
+    return "added sample reports, a review, a violation with an open appeal, an account action"

@@ -72,6 +72,9 @@ class ShimClaims:
     decision_id: str | None = None
     content: str | None = None
     """The content category the link's preview was classified as when it was shared."""
+    input: str | None = None
+    """The link as typed, when it differs in ways the canonical ``url`` hides (userinfo…);
+    it is decided again at click time, never redirected to."""
 
 
 def sign(claims: ShimClaims, keys: ShimKeys) -> str:
@@ -91,6 +94,8 @@ def sign(claims: ShimClaims, keys: ShimKeys) -> str:
         fields["d"] = claims.decision_id
     if claims.content is not None:
         fields["v"] = claims.content
+    if claims.input is not None:
+        fields["i"] = claims.input
     return sign_payload(PURPOSE, fields, keys)
 
 
@@ -109,10 +114,11 @@ def verify(token: str, keys: ShimKeys, *, now: int, max_age: int) -> ShimClaims:
     sender = optional_str_field(payload, "s")
     decision_id = optional_str_field(payload, "d")
     content = optional_str_field(payload, "v")
+    typed = optional_str_field(payload, "i")
     if not is_shim_target(url):
         raise ShimTokenError("malformed")
     known = _CHANNELS.get(channel)
     if known is None:
         raise ShimTokenError("malformed")
     check_age(issued_at, now, max_age)
-    return ShimClaims(url, known, group, issued_at, sender, decision_id, content)
+    return ShimClaims(url, known, group, issued_at, sender, decision_id, content, typed)

@@ -138,7 +138,11 @@ def _canonical_slow(scheme: str, host: str, host_type: str, path: str, query: st
         table = _ESCAPE_OPAQUE_HOST if host_type == "opaque" else _ESCAPE
         canonical_host = host_bytes.decode("latin-1").translate(table)
     special = scheme in _SPECIAL_SCHEMES
-    canonical_path = _escape(_canonical_path(_unescape(_to_bytes(path)), special))
+    # A "?" the unescaping brought into the path stays escaped, or reading the
+    # canonical form again would start a query there (canonical forms must be fixed points).
+    canonical_path = _escape(_canonical_path(_unescape(_to_bytes(path)), special)).replace(
+        "?", "%3F"
+    )
     canonical_query = _escape(_unescape(_to_bytes(query)))
     return f"{scheme}://{canonical_host}{canonical_path}{canonical_query}"
 

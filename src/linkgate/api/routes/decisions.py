@@ -37,6 +37,9 @@ def shim_url(runtime: Runtime, decision: Decision, group: str | None) -> str | N
         sender=None,
         decision_id=decision.decision_id,
         content=next((c.category for c in decision.trace if c.stage == "content"), None),
+        # Canonicalising drops userinfo and other tricks the click-time decision must
+        # see again: a link with deception signals travels as typed too.
+        input=decision.input if decision.signals and len(decision.input) <= 2048 else None,
     )
     try:
         token = sign(claims, runtime.keys)

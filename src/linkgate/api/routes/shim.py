@@ -18,11 +18,12 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from linkgate.api.problems import Problem
 from linkgate.api.routes.decisions import decide_one
 from linkgate.opening import capability_ticket
 from linkgate.opening.keys import ShimTokenError
 from linkgate.opening.nonce import check_nonce, digest_token, issue_nonce
-from linkgate.opening.shim import ShimClaims, verify
+from linkgate.opening.shim import ShimClaims, is_shim_target, verify
 from linkgate.policy.decision import Decision
 from linkgate.runtime import Runtime
 from linkgate.web.i18n import CATEGORY_NAMES, TEXTS, language
@@ -86,7 +87,7 @@ def _refused(request: Request, error: ShimTokenError) -> HTMLResponse:
 
 def _redecide(runtime: Runtime, claims: ShimClaims, kind: str) -> Decision:
     fields = {
-        "url": claims.url,
+        "url": claims.input or claims.url,
         "channel": claims.channel,
         "group": claims.group,
         "at": None,
@@ -98,6 +99,8 @@ def _redecide(runtime: Runtime, claims: ShimClaims, kind: str) -> Decision:
 def _target(runtime: Runtime, decision: Decision) -> str:
     """Where an openable link goes; a rich page carries its capability ticket in the fragment."""
     url = decision.url or ""
+    if not is_shim_target(url):  # never a Location header that could mean something else
+        raise Problem(400, "this link cannot be opened through the shim", type_="not-openable")
     if decision.treatment in ("rich_page", "mini_program") and decision.platform:
         ticket = capability_ticket.issue(
             decision.decision_id,
