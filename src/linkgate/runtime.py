@@ -33,9 +33,12 @@ from linkgate.storage.engine import database_url, make_engine
 from linkgate.storage.migrate import upgrade
 from linkgate.storage.repos import (
     AuditLog,
+    ConsoleSessionStore,
+    ConsoleUserStore,
     EventStore,
     GroupStore,
     KeyStore,
+    LoginFailureStore,
     PlatformStore,
     PolicyStore,
 )
@@ -53,6 +56,9 @@ class Stores:
     keys: KeyStore
     events: EventStore
     audit: AuditLog
+    users: ConsoleUserStore
+    sessions: ConsoleSessionStore
+    login_failures: LoginFailureStore
 
 
 def registry_from_documents(documents: list[dict[str, Any]]) -> Registry:
@@ -85,6 +91,9 @@ class Runtime:
             keys=KeyStore(self.engine),
             events=EventStore(self.engine),
             audit=AuditLog(self.engine),
+            users=ConsoleUserStore(self.engine),
+            sessions=ConsoleSessionStore(self.engine),
+            login_failures=LoginFailureStore(self.engine),
         )
         self.keys = ShimKeys.from_env_value(settings.resolved_secret_keys())
         self.pseudonym = Pseudonymizer(settings.resolved_pseudonym_key())

@@ -13,6 +13,11 @@
 | ``LINKGATE_MAX_URL_LENGTH`` | longest URL accepted in a request | 8192 |
 | ``LINKGATE_RELOAD_POLL_SECONDS`` | how often replicas poll for a new live revision | 1.0 |
 | ``LINKGATE_SHIM_MAX_AGE`` | seconds a shared link's shim token stays valid | 90 days |
+| ``LINKGATE_CONSOLE_SESSION_SECONDS`` | longest a console sign-in lasts | 8 hours |
+| ``LINKGATE_CONSOLE_IDLE_SECONDS`` | a console session ends after this long unused | 1 hour |
+| ``LINKGATE_CONSOLE_MAX_FAILURES`` | failed sign-ins that lock a username | 5 |
+| ``LINKGATE_CONSOLE_CLIENT_MAX_FAILURES`` | failed sign-ins that lock a client address | 20 |
+| ``LINKGATE_CONSOLE_LOCKOUT_SECONDS`` | failure window and lockout length | 900 |
 """
 
 from __future__ import annotations
@@ -54,6 +59,11 @@ class Settings:
     reload_poll_seconds: float = 1.0
     event_queue_size: int = 100_000
     shim_max_age: int = 90 * 86_400
+    console_session_seconds: int = 8 * 3600
+    console_idle_seconds: int = 3600
+    console_max_failures: int = 5
+    console_client_max_failures: int = 20
+    console_lockout_seconds: int = 900
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -72,6 +82,21 @@ class Settings:
                 env.get("LINKGATE_RELOAD_POLL_SECONDS", d.reload_poll_seconds)
             ),
             shim_max_age=int(env.get("LINKGATE_SHIM_MAX_AGE", d.shim_max_age)),
+            console_session_seconds=int(
+                env.get("LINKGATE_CONSOLE_SESSION_SECONDS", d.console_session_seconds)
+            ),
+            console_idle_seconds=int(
+                env.get("LINKGATE_CONSOLE_IDLE_SECONDS", d.console_idle_seconds)
+            ),
+            console_max_failures=int(
+                env.get("LINKGATE_CONSOLE_MAX_FAILURES", d.console_max_failures)
+            ),
+            console_client_max_failures=int(
+                env.get("LINKGATE_CONSOLE_CLIENT_MAX_FAILURES", d.console_client_max_failures)
+            ),
+            console_lockout_seconds=int(
+                env.get("LINKGATE_CONSOLE_LOCKOUT_SECONDS", d.console_lockout_seconds)
+            ),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

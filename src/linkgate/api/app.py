@@ -15,6 +15,7 @@ from linkgate.api import problems
 from linkgate.api.routes import decisions, groups, health, jsapi, platforms, policies, shim
 from linkgate.runtime import Runtime
 from linkgate.settings import Settings
+from linkgate.web import console
 
 
 class BodyLimit:
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     for module in (health, decisions, shim, groups, platforms, policies, jsapi):
         app.include_router(module.router)
+    console.install(app)
     static = resources.files("linkgate.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     return app

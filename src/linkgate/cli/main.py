@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from linkgate.cli import keys, policy, psl, serve, text, url
+from linkgate.cli import keys, policy, psl, serve, text, url, users
 from linkgate.cli.common import CliError
 from linkgate.cli.decide import decide_cmd
 from linkgate.cli.demo import demo_cmd
@@ -25,6 +25,7 @@ app.add_typer(policy.app, name="policy")
 app.command("decide")(decide_cmd)
 app.add_typer(serve.db_app, name="db")
 app.add_typer(keys.app, name="keys")
+app.add_typer(users.app, name="users")
 app.command("serve")(serve.serve_cmd)
 app.command("demo")(demo_cmd)
 

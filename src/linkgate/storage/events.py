@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from itertools import pairwise
 from typing import Any, Final
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.engine import Engine
 
 from linkgate.storage.schema import DecisionEventRow
@@ -119,3 +120,41 @@ class EventStore:
             stmt = stmt.where(DecisionEventRow.kind == kind)
         with self._engine.connect() as connection:
             return {value: int(count) for value, count in connection.execute(stmt)}
+
+    def count_by_bucket(
+        self,
+        field: str,
+        edges: Sequence[datetime],
+        *,
+        kind: str | None = None,
+    ) -> dict[tuple[int, str | None], int]:
+        """Events counted by time bucket and by the value of ``field``.
+
+        ``edges`` are increasing times; bucket ``i`` holds events with
+        ``edges[i] <= decided_at < edges[i + 1]``. Keys are ``(i, value)``;
+        buckets without events are absent. One query on either backend.
+        """
+        if field not in COUNT_FIELDS:
+            raise ValueError(f"cannot count by {field!r}; one of: {', '.join(COUNT_FIELDS)}")
+        bounds = [as_utc(edge) for edge in edges]
+        if len(bounds) < 2 or any(a >= b for a, b in pairwise(bounds)):
+            raise ValueError("edges must be at least two increasing times")
+        column = getattr(DecisionEventRow, field)
+        decided = DecisionEventRow.decided_at
+        bucket = case(
+            *((decided < edge, index) for index, edge in enumerate(bounds[1:])),
+            else_=len(bounds) - 1,
+        )
+        inner = select(bucket.label("bucket"), column.label("value")).where(
+            decided >= bounds[0], decided < bounds[-1]
+        )
+        if kind is not None:
+            inner = inner.where(DecisionEventRow.kind == kind)
+        rows = inner.subquery()
+        stmt = select(rows.c.bucket, rows.c.value, func.count()).group_by(
+            rows.c.bucket, rows.c.value
+        )
+        with self._engine.connect() as connection:
+            return {
+                (int(index), value): int(count) for index, value, count in connection.execute(stmt)
+            }

@@ -161,3 +161,43 @@ class AuditHeadRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class ConsoleUserRow(Base):
+    """A person who signs in to the console; only an argon2 hash of the password is kept."""
+
+    __tablename__ = "console_users"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(64))
+    platform_id: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(Text)
+    disabled_at: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+
+
+class ConsoleSessionRow(Base):
+    """A signed-in console session; the cookie carries the id, the table only its SHA-256."""
+
+    __tablename__ = "console_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    last_seen_at: Mapped[datetime]
+
+
+class LoginFailureRow(Base):
+    """A failed console sign-in, kept while it counts towards a lockout."""
+
+    __tablename__ = "console_login_failures"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
