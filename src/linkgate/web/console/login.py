@@ -76,6 +76,14 @@ def _form(
     return response
 
 
+def _wait(left: timedelta) -> str:
+    seconds = max(1, int(left.total_seconds() + 0.999))
+    if seconds < 60:
+        return f"{seconds} second{'s' * (seconds != 1)}"
+    minutes = (seconds + 59) // 60
+    return f"{minutes} minute{'s' * (minutes != 1)}"
+
+
 def _lock_end(runtime: Runtime, username: str, client: str, now: datetime) -> datetime | None:
     settings = runtime.settings
     window = timedelta(seconds=settings.console_lockout_seconds)
@@ -146,11 +154,10 @@ async def login(request: Request) -> Response:
     now = datetime.now(UTC)
     until = _lock_end(runtime, username, client, now)
     if until is not None:
-        wait = max(1, int((until - now).total_seconds() // 60) + 1)
         return _form(
             request,
             status=429,
-            error=f"too many failed sign-ins; try again in {wait} minute{'s' * (wait != 1)}",
+            error=f"too many failed sign-ins; try again in {_wait(until - now)}",
             username=given,
             next_path=next_path,
         )
