@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-import linkgate.web.console  # noqa: F401  (registers the pages)
+# Importing the console registers its pages.
+import linkgate.web.console
 from linkgate.web.console.registry import pages
 from tests.browser.conftest import PASSWORD, Linkgate, requests_of, screenshot, start_linkgate
 from tests.services import chromium_or_skip
@@ -107,9 +108,7 @@ def test_sign_in_lands_on_the_dashboard_with_a_safe_cookie(linkgate: Linkgate, d
     assert page.evaluate("document.cookie") == ""
 
 
-def test_wrong_password_is_refused_without_saying_which_part(
-    linkgate: Linkgate, desk: Any
-) -> None:
+def test_wrong_password_is_refused_without_saying_which_part(linkgate: Linkgate, desk: Any) -> None:
     page = sign_in(desk, linkgate, "olivia", "not the password")
     assert page.locator("#login-error").inner_text() == "wrong username or password"
     unknown = sign_in(desk, linkgate, "nobody-here", "not the password")
@@ -129,7 +128,9 @@ def test_every_page_renders_and_every_form_carries_a_csrf_token(
     for entry in pages():
         response = page.goto(linkgate.url + entry.path)
         assert response is not None and response.status == 200, entry.path
-        assert page.locator("header nav a[aria-current=page]").get_attribute("data-page") == entry.id
+        assert (
+            page.locator("header nav a[aria-current=page]").get_attribute("data-page") == entry.id
+        )
         forms = post_forms(page)
         posts = [f for f in forms if f["method"] == "post"]
         assert posts, f"{entry.path} has no form to sign out with"
@@ -163,9 +164,7 @@ def test_forms_without_the_csrf_token_change_nothing(linkgate: Linkgate, desk: A
         form={"content": changed, "action": "save", "csrf_token": "x" * 43},
     )
     assert wrong.status == 403
-    publish = desk.request.post(
-        f"{linkgate.url}/console/policy/revisions/{live}/publish", form={}
-    )
+    publish = desk.request.post(f"{linkgate.url}/console/policy/revisions/{live}/publish", form={})
     assert publish.status == 403
     page.reload()
     assert page.locator("#revisions tbody tr[data-revision]").count() <= 1
@@ -229,7 +228,8 @@ def test_policy_problems_are_located_and_the_text_is_kept(linkgate: Linkgate, de
     page.goto(f"{linkgate.url}/console/policy")
     content = page.locator("#policy-text").input_value()
     broken = content.replace("ttl_seconds: 300", "ttl_seconds: soon").replace(
-        "treatment: blocked, reason: moments_commerce", "treatment: hidden, reason: moments_commerce"
+        "treatment: blocked, reason: moments_commerce",
+        "treatment: hidden, reason: moments_commerce",
     )
     page.locator("#policy-text").fill(broken)
     page.locator("#validate").click()
@@ -298,13 +298,17 @@ def test_dashboard_charts_the_decisions_made(linkgate: Linkgate, desk: Any) -> N
     blocked = 0
     while time.monotonic() < deadline:
         page.goto(f"{linkgate.url}/console/dashboard")
-        blocked = int(page.locator("#decision-totals tr[data-treatment=blocked] td").nth(1).inner_text())
+        blocked = int(
+            page.locator("#decision-totals tr[data-treatment=blocked] td").nth(1).inner_text()
+        )
         if blocked >= 3:
             break
         time.sleep(0.5)
     assert blocked >= 3
     bars = page.locator("#decisions-chart rect.bar[data-series=blocked]")
-    assert sum(int(v) for v in bars.evaluate_all("bars => bars.map(b => b.dataset.value)")) == blocked
+    assert (
+        sum(int(v) for v in bars.evaluate_all("bars => bars.map(b => b.dataset.value)")) == blocked
+    )
     total = int(page.locator("#decision-total").inner_text())
     shown = page.locator("#decisions-chart rect.bar").evaluate_all(
         "bars => bars.map(b => Number(b.dataset.value))"

@@ -25,6 +25,7 @@ templates = Environment(
     auto_reload=False,
 )
 templates.filters["when"] = _when
+templates.filters["minute"] = lambda value: value.strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def render(

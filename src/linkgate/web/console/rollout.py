@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import PurePath
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -36,6 +37,13 @@ def users(phase: Phase) -> str:
     )
 
 
+def short_source(source: str | None) -> str:
+    """``file:line:column`` with the file's directory left out."""
+    if not source:
+        return ""
+    return PurePath(source.split(":", 1)[0]).name + source[len(source.split(":", 1)[0]) :]
+
+
 def phase_span(phase: Phase, color: str) -> Span:
     marks = [(step.at, f"{step.percent:g}%") for step in phase.ramp]
     if phase.percent < 100 or marks:
@@ -63,7 +71,7 @@ async def rollout(request: Request, session: ConsoleSession = SEE) -> Response:
             "users": users(p),
             "connects": ", ".join(sorted(p.connects)),
             "active": p.start <= now and (p.end is None or now < p.end),
-            "source": p.source or "",
+            "source": short_source(p.source),
         }
         for p in phases
     ]
