@@ -260,3 +260,10 @@ def test_sign_out_needs_the_token_and_ends_the_session(console: Api) -> None:
     )
     assert out.status_code == 303
     assert console.client.get("/console/dashboard", follow_redirects=False).status_code == 303
+
+
+def test_unknown_revision_is_not_found(console: Api) -> None:
+    sign_in(console, "olivia")
+    response = console.client.get("/console/policy/revisions/nope")
+    assert response.status_code == 404
+    assert "<h1>Not found</h1>" in response.text and "no policy revision" in response.text

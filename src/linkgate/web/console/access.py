@@ -76,5 +76,10 @@ def install(app: FastAPI) -> None:
                 f"/console/login?next={target}", status_code=303, headers=dict(HEADERS)
             )
         return render(
-            request, "denied.html", session=exc.session, status=exc.status, message=exc.message
+            request,
+            "denied.html",
+            session=exc.session,
+            status=exc.status,
+            code=exc.status,
+            message=exc.message,
         )

@@ -41,8 +41,7 @@ HEADERS: Final = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
-        "form-action 'self'; base-uri 'none'"
+        "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
     ),
 }
 
