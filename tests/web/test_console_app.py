@@ -267,3 +267,14 @@ def test_unknown_revision_is_not_found(console: Api) -> None:
     response = console.client.get("/console/policy/revisions/nope")
     assert response.status_code == 404
     assert "<h1>Not found</h1>" in response.text and "no policy revision" in response.text
+
+
+def test_a_weak_hash_is_replaced_at_sign_in(console: Api) -> None:
+    from argon2 import PasswordHasher
+
+    weak = PasswordHasher(time_cost=1, memory_cost=8192).hash(PASSWORD)
+    console.runtime.stores.users.create("legacy", weak, "operator")
+    assert sign_in(console, "legacy").status_code == 303
+    found = console.runtime.stores.users.credentials("legacy")
+    assert found is not None and found[1] != weak and found[1].startswith("$argon2id$")
+    assert found[0].last_login_at is not None

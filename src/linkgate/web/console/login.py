@@ -44,7 +44,7 @@ WRONG: Final = "wrong username or password"
 
 def _safe_next(target: str | None) -> str | None:
     """Only paths inside the console: never another site after signing in."""
-    if not target or not target.startswith("/console") or target.startswith("//"):
+    if not target or not (target == "/console" or target.startswith(("/console/", "/console?"))):
         return None
     if any(c in target for c in "\\\r\n"):
         return None
@@ -170,7 +170,8 @@ async def login(request: Request) -> Response:
     user, password_hash = found
     runtime.stores.login_failures.clear(user.username)
     if needs_rehash(password_hash):
-        runtime.stores.users.set_password_hash(user.username, hash_password(password))
+        rehashed = await run_in_threadpool(hash_password, password)
+        runtime.stores.users.set_password_hash(user.username, rehashed)
     runtime.stores.users.record_login(user.username)
     runtime.stores.audit.append(
         f"console:{user.username}", "console.login", f"user:{user.username}", {"client": client}
