@@ -88,3 +88,21 @@ def postgres_database(admin_url: str, prefix: str = "linkgate_t") -> Iterator[st
             conn.execute(
                 sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
             )
+
+
+CHROMIUM = "/usr/bin/chromium"
+#: What every browser test launches Chromium with (no sandbox as root, no GPU, no
+#: background traffic: nothing but the pages under test goes anywhere).
+CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking")
+
+
+def chromium_or_skip() -> str:
+    """The path of Debian's Chromium for Playwright, or skip/fail when it is not installed."""
+    path = os.environ.get("LINKGATE_TEST_CHROMIUM") or CHROMIUM
+    if not os.access(path, os.X_OK):
+        _unavailable(f"Chromium not installed at {path} (apt-get install chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError as exc:
+        _unavailable(f"Playwright for Python is not installed: {exc}")
+    return path

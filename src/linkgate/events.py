@@ -135,6 +135,18 @@ class EventWriter:
         try:
             self._sink(batch)
             self.written += len(batch)
+        except ValueError:
+            # A malformed event must not take its whole batch down: write them one
+            # by one and count only the ones the store refuses.
+            for row in batch:
+                try:
+                    self._sink([row])
+                    self.written += 1
+                except ValueError:
+                    self.failed += 1
+                    log.exception("a malformed decision event was not written")
+                except Exception:
+                    self.failed += 1
         except Exception:  # the store is down: count, log, keep deciding
             self.failed += len(batch)
             log.exception("could not write %d decision events", len(batch))

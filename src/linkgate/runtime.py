@@ -40,9 +40,12 @@ from linkgate.storage.engine import database_url, make_engine
 from linkgate.storage.migrate import upgrade
 from linkgate.storage.repos import (
     AuditLog,
+    ConsoleSessionStore,
+    ConsoleUserStore,
     EventStore,
     GroupStore,
     KeyStore,
+    LoginFailureStore,
     PlatformStore,
     PolicyStore,
     ThreatListStore,
@@ -63,6 +66,9 @@ class Stores:
     events: EventStore
     audit: AuditLog
     threat_lists: ThreatListStore
+    users: ConsoleUserStore
+    sessions: ConsoleSessionStore
+    login_failures: LoginFailureStore
 
 
 def registry_from_documents(documents: list[dict[str, Any]]) -> Registry:
@@ -96,6 +102,9 @@ class Runtime:
             events=EventStore(self.engine),
             audit=AuditLog(self.engine),
             threat_lists=ThreatListStore(self.engine),
+            users=ConsoleUserStore(self.engine),
+            sessions=ConsoleSessionStore(self.engine),
+            login_failures=LoginFailureStore(self.engine),
         )
         self.keys = ShimKeys.from_env_value(settings.resolved_secret_keys())
         self.pseudonym = Pseudonymizer(settings.resolved_pseudonym_key())

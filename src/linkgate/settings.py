@@ -16,6 +16,11 @@
 | ``LINKGATE_MONITOR_SECONDS`` | how often rollout safety and credit bands are checked | 30 |
 | ``LINKGATE_STATE_REFRESH_SECONDS`` | how often scores are recomputed as they recover | 60 |
 | ``LINKGATE_PREVIEW_ALLOW_HOSTS`` | internal ``host:port`` pairs previews may fetch | none |
+| ``LINKGATE_CONSOLE_SESSION_SECONDS`` | longest a console sign-in lasts | 8 hours |
+| ``LINKGATE_CONSOLE_IDLE_SECONDS`` | a console session ends after this long unused | 1 hour |
+| ``LINKGATE_CONSOLE_MAX_FAILURES`` | failed sign-ins that lock a username | 5 |
+| ``LINKGATE_CONSOLE_CLIENT_MAX_FAILURES`` | failed sign-ins that lock a client address | 20 |
+| ``LINKGATE_CONSOLE_LOCKOUT_SECONDS`` | failure window and lockout length | 900 |
 """
 
 from __future__ import annotations
@@ -60,6 +65,11 @@ class Settings:
     monitor_seconds: float = 30.0
     state_refresh_seconds: float = 60.0
     preview_allow_hosts: tuple[str, ...] = ()
+    console_session_seconds: int = 8 * 3600
+    console_idle_seconds: int = 3600
+    console_max_failures: int = 5
+    console_client_max_failures: int = 20
+    console_lockout_seconds: int = 900
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -86,6 +96,21 @@ class Settings:
                 h.strip()
                 for h in env.get("LINKGATE_PREVIEW_ALLOW_HOSTS", "").split(",")
                 if h.strip()
+            ),
+            console_session_seconds=int(
+                env.get("LINKGATE_CONSOLE_SESSION_SECONDS", d.console_session_seconds)
+            ),
+            console_idle_seconds=int(
+                env.get("LINKGATE_CONSOLE_IDLE_SECONDS", d.console_idle_seconds)
+            ),
+            console_max_failures=int(
+                env.get("LINKGATE_CONSOLE_MAX_FAILURES", d.console_max_failures)
+            ),
+            console_client_max_failures=int(
+                env.get("LINKGATE_CONSOLE_CLIENT_MAX_FAILURES", d.console_client_max_failures)
+            ),
+            console_lockout_seconds=int(
+                env.get("LINKGATE_CONSOLE_LOCKOUT_SECONDS", d.console_lockout_seconds)
             ),
         )
 

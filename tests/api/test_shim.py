@@ -173,3 +173,38 @@ def test_a_userinfo_trick_stays_caught_at_click_time(api: Api) -> None:
     )
     assert opened.status_code != 302, "the shim must not send users to evil.top unwarned"
     assert "evil.top" not in opened.headers.get("location", "")
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("https://item.taobao.com/item.htm?id=1", "'self' https://item.taobao.com"),
+        ("http://shop.example:8080/a", "'self' http://shop.example:8080"),
+        ("http://[2001:db8::1]/", "'self' http://[2001:db8::1]"),
+        ("https://x.example;script-src *", "'self' http: https:"),
+        ("https://x.example:99999/", "'self' http: https:"),
+    ],
+)
+def test_continue_policy_admits_exactly_the_target_origin(url: str, allowed: str) -> None:
+    from linkgate.api.routes.shim import continue_policy
+
+    policy = continue_policy(url)
+    assert f"form-action {allowed};" in policy or policy.endswith(f"form-action {allowed}")
+    assert "default-src 'self'" in policy
+
+
+def test_warning_page_lets_its_form_reach_the_target(api: Api) -> None:
+    page = api.client.get(shim(api, TAOBAO))
+    assert "form-action 'self' https://item.taobao.com" in page.headers["content-security-policy"]
+    assert ">复制链接<" in page.text and "built-in method" not in page.text
+
+
+def test_blocked_page_names_the_stage_and_gives_a_reference(api: Api) -> None:
+    blocked = api.client.get(shim(api, JD, "moments"))
+    assert "类别：<strong>分享渠道限制</strong>" in blocked.text
+    assert "申诉编号" in blocked.text
+    homograph = api.client.get(
+        shim(api, "https://tаobao.com/item"), headers={"Accept-Language": "en"}
+    )
+    assert "Category：<strong>Deceptive address</strong>" in homograph.text
+    assert "imitating another site" in homograph.text

@@ -159,3 +159,77 @@ def test_large_batch(engine: Engine) -> None:
     store = EventStore(engine)
     assert store.add_many([event(n % 500, decision_id=f"d{n}") for n in range(3000)]) == 3000
     assert store.count_by("treatment", T0, T0 + timedelta(days=1)) == {"copy_only": 3000}
+
+
+def test_count_by_bucket_puts_each_event_in_its_bucket(engine: Engine) -> None:
+    store = EventStore(engine)
+    start = datetime(2025, 3, 1, tzinfo=UTC)
+    edges = [start + timedelta(hours=h) for h in range(4)]
+
+    def event(minutes: int, treatment: str, kind: str = "share") -> dict[str, object]:
+        return {
+            "decision_id": f"d{minutes}{treatment}",
+            "decided_at": start + timedelta(minutes=minutes),
+            "kind": kind,
+            "link_kind": "commerce",
+            "channel": "private_chat",
+            "treatment": treatment,
+            "interstitial": "none",
+            "policy_revision": "r1",
+        }
+
+    store.add_many(
+        [
+            event(-1, "blocked"),  # before the first edge
+            event(0, "blocked"),
+            event(59, "blocked"),
+            event(60, "plain_page"),
+            event(61, "blocked", "open"),
+            event(179, "copy_only"),
+            event(180, "blocked"),  # at the last edge: outside
+        ]
+    )
+    assert store.count_by_bucket("treatment", edges) == {
+        (0, "blocked"): 2,
+        (1, "plain_page"): 1,
+        (1, "blocked"): 1,
+        (2, "copy_only"): 1,
+    }
+    assert store.count_by_bucket("treatment", edges, kind="open") == {(1, "blocked"): 1}
+    assert store.count_by_bucket("kind", edges[1:3]) == {(0, "share"): 1, (0, "open"): 1}
+    with pytest.raises(ValueError):
+        store.count_by_bucket("treatment", [start])
+    with pytest.raises(ValueError):
+        store.count_by_bucket("treatment", [start, start])
+    with pytest.raises(ValueError):
+        store.count_by_bucket("url", edges)
+
+
+def test_every_event_kind_is_stored_and_shares_are_counted(engine: Engine) -> None:
+    store = EventStore(engine)
+    kinds = ["share", "open", "continue", "preview", "share"]
+    store.add_many([event(i, kind=k, domain="shop.example") for i, k in enumerate(kinds)])
+    assert store.count_by("kind", T0, T0 + timedelta(days=1)) == {
+        "share": 2,
+        "open": 1,
+        "continue": 1,
+        "preview": 1,
+    }
+    from linkgate.storage.credit import CreditStore
+
+    shares = CreditStore(engine).shares(platform="shoply")
+    assert shares.total == 2
+
+
+def test_the_writer_keeps_a_batch_when_one_event_is_malformed(engine: Engine) -> None:
+    from linkgate.events import EventWriter
+
+    store = EventStore(engine)
+    writer = EventWriter(store.add_many, flush_seconds=0.05)
+    writer.start()
+    for i in range(5):
+        writer.put(event(i))
+    writer.put(event(99, kind="bogus"))
+    writer.close()
+    assert _count(engine) == 5
+    assert writer.written == 5 and writer.failed == 1

@@ -56,3 +56,17 @@ def test_redis_url_answers() -> None:
         assert client.ping() is True
     finally:
         client.close()
+
+
+def test_missing_chromium_skips_or_fails_when_required(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    from tests.services import chromium_or_skip
+
+    monkeypatch.setenv("LINKGATE_TEST_CHROMIUM", f"{tmp_path}/no-chromium")
+    monkeypatch.delenv("LINKGATE_REQUIRE_SERVICES", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="Chromium not installed"):
+        chromium_or_skip()
+    monkeypatch.setenv("LINKGATE_REQUIRE_SERVICES", "1")
+    with pytest.raises(pytest.fail.Exception, match="LINKGATE_REQUIRE_SERVICES=1"):
+        chromium_or_skip()

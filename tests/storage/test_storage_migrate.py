@@ -36,10 +36,13 @@ TABLES = {
     "account_actions",
     "threat_lists",
     "threat_list_entries",
+    "console_users",
+    "console_sessions",
+    "console_login_failures",
 }
 
 #: The newest migration, named here so that adding one is a deliberate change.
-HEAD = "0004"
+HEAD = "0006"
 
 
 def _tables(url: str) -> set[str]:

@@ -30,6 +30,7 @@ from linkgate.api.routes import (
 )
 from linkgate.runtime import Runtime
 from linkgate.settings import Settings
+from linkgate.web import console
 
 
 class BodyLimit:
@@ -111,6 +112,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         previews,
     ):
         app.include_router(module.router)
+    console.install(app)
     static = resources.files("linkgate.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     return app

@@ -18,6 +18,7 @@ from linkgate.cli import (
     serve,
     text,
     url,
+    users,
 )
 from linkgate.cli.common import CliError
 from linkgate.cli.decide import decide_cmd
@@ -42,6 +43,7 @@ app.add_typer(audit.app, name="audit")
 app.add_typer(enforcement.app, name="enforcement")
 app.add_typer(lists.app, name="lists")
 app.add_typer(preview.app, name="preview")
+app.add_typer(users.app, name="users")
 app.command("serve")(serve.serve_cmd)
 app.command("demo")(demo_cmd)
 

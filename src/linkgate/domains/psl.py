@@ -235,10 +235,11 @@ class PublicSuffix:
             host = host[:-1]
         if not host or host.endswith(".") or len(host) > 253 or _is_ip_host(host):
             return None
-        if not host.isascii():
-            host = to_ascii(host) or ""
-            if not host or _is_ip_host(host):
-                return None
+        # Unicode hosts become ASCII; ASCII ones with forbidden host code points
+        # ("/", ";", spaces, ...) are not hosts at all.
+        host = to_ascii(host) or ""
+        if not host or _is_ip_host(host):
+            return None
         return host.lower()
 
     def _registrable_domain(self, host: str) -> str | None:

@@ -9,16 +9,19 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from itertools import pairwise
 from typing import Any, Final
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.engine import Engine
 
 from linkgate.storage.schema import DecisionEventRow, ShareCountRow
 from linkgate.storage.transactions import insert_for, write_transaction
 from linkgate.storage.types import as_utc
 
-EVENT_KINDS: Final = frozenset({"share", "open"})
+#: ``share``: decided when shared; ``open``: a click on the shim; ``continue``: past the
+#: interstitial; ``preview``: a link-preview fetcher read the shim (never an open).
+EVENT_KINDS: Final = frozenset({"share", "open", "continue", "preview"})
 
 #: Fields every event carries.
 REQUIRED_FIELDS: Final = (
@@ -66,7 +69,10 @@ def _event(index: int, row: Mapping[str, Any]) -> dict[str, Any]:
     if missing:
         raise ValueError(f"event {index}: missing {', '.join(missing)}")
     if row["kind"] not in EVENT_KINDS:
-        raise ValueError(f"event {index}: kind must be 'share' or 'open', not {row['kind']!r}")
+        raise ValueError(
+            f"event {index}: kind must be one of {', '.join(sorted(EVENT_KINDS))}, "
+            f"not {row['kind']!r}"
+        )
     decided_at = row["decided_at"]
     if not isinstance(decided_at, datetime) or decided_at.utcoffset() is None:
         raise ValueError(f"event {index}: decided_at must be a timezone-aware datetime")
@@ -141,3 +147,41 @@ class EventStore:
             stmt = stmt.where(DecisionEventRow.kind == kind)
         with self._engine.connect() as connection:
             return {value: int(count) for value, count in connection.execute(stmt)}
+
+    def count_by_bucket(
+        self,
+        field: str,
+        edges: Sequence[datetime],
+        *,
+        kind: str | None = None,
+    ) -> dict[tuple[int, str | None], int]:
+        """Events counted by time bucket and by the value of ``field``.
+
+        ``edges`` are increasing times; bucket ``i`` holds events with
+        ``edges[i] <= decided_at < edges[i + 1]``. Keys are ``(i, value)``;
+        buckets without events are absent. One query on either backend.
+        """
+        if field not in COUNT_FIELDS:
+            raise ValueError(f"cannot count by {field!r}; one of: {', '.join(COUNT_FIELDS)}")
+        bounds = [as_utc(edge) for edge in edges]
+        if len(bounds) < 2 or any(a >= b for a, b in pairwise(bounds)):
+            raise ValueError("edges must be at least two increasing times")
+        column = getattr(DecisionEventRow, field)
+        decided = DecisionEventRow.decided_at
+        bucket = case(
+            *((decided < edge, index) for index, edge in enumerate(bounds[1:])),
+            else_=len(bounds) - 1,
+        )
+        inner = select(bucket.label("bucket"), column.label("value")).where(
+            decided >= bounds[0], decided < bounds[-1]
+        )
+        if kind is not None:
+            inner = inner.where(DecisionEventRow.kind == kind)
+        rows = inner.subquery()
+        stmt = select(rows.c.bucket, rows.c.value, func.count()).group_by(
+            rows.c.bucket, rows.c.value
+        )
+        with self._engine.connect() as connection:
+            return {
+                (int(index), value): int(count) for index, value, count in connection.execute(stmt)
+            }

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from linkgate.storage.audit import AuditEntry, AuditLog, AuditProblem
+from linkgate.storage.console_sessions import ConsoleSession, ConsoleSessionStore
+from linkgate.storage.console_users import ConsoleUser, ConsoleUserStore, UserExistsError
 from linkgate.storage.events import EventStore
 from linkgate.storage.groups import GroupSetting, GroupStore, MemberSetting
 from linkgate.storage.keys import KeyRecord, KeyStore
+from linkgate.storage.login_failures import LoginFailureStore
 from linkgate.storage.platforms import PlatformRecord, PlatformStore
 from linkgate.storage.policies import PolicyRevision, PolicyStore
 from linkgate.storage.threat_lists import ThreatListRecord, ThreatListStore
@@ -14,11 +17,16 @@ __all__ = [
     "AuditEntry",
     "AuditLog",
     "AuditProblem",
+    "ConsoleSession",
+    "ConsoleSessionStore",
+    "ConsoleUser",
+    "ConsoleUserStore",
     "EventStore",
     "GroupSetting",
     "GroupStore",
     "KeyRecord",
     "KeyStore",
+    "LoginFailureStore",
     "MemberSetting",
     "PlatformRecord",
     "PlatformStore",
@@ -26,4 +34,5 @@ __all__ = [
     "PolicyStore",
     "ThreatListRecord",
     "ThreatListStore",
+    "UserExistsError",
 ]

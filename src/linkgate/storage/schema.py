@@ -118,7 +118,9 @@ class DecisionEventRow(Base):
     """A decision that was shown (``share``) or followed (``open``), pseudonymised."""
 
     __tablename__ = "decision_events"
-    __table_args__ = (CheckConstraint("kind IN ('share', 'open')", name="kind"),)
+    __table_args__ = (
+        CheckConstraint("kind IN ('share', 'open', 'continue', 'preview')", name="kind"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     decision_id: Mapped[str] = mapped_column(String(64))
@@ -421,3 +423,43 @@ class ThreatListEntryRow(Base):
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     kind: Mapped[str] = mapped_column(String(16))
     value: Mapped[str] = mapped_column(Text)
+
+
+class ConsoleUserRow(Base):
+    """A person who signs in to the console; only an argon2 hash of the password is kept."""
+
+    __tablename__ = "console_users"
+
+    username: Mapped[str] = mapped_column(String(64), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(64))
+    platform_id: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(Text)
+    disabled_at: Mapped[datetime | None]
+    last_login_at: Mapped[datetime | None]
+
+
+class ConsoleSessionRow(Base):
+    """A signed-in console session; the cookie carries the id, the table only its SHA-256."""
+
+    __tablename__ = "console_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    client: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    last_seen_at: Mapped[datetime]
+
+
+class LoginFailureRow(Base):
+    """A failed console sign-in, kept while it counts towards a lockout."""
+
+    __tablename__ = "console_login_failures"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)

@@ -18,8 +18,10 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "copy_only_title": "无法直接打开",
         "copy_only_text": "如需浏览，请长按网址复制后使用浏览器访问",
         "blocked_title": "已停止访问该网页",
-        "blocked_category": "违规类型",
-        "appeal": "网站所有者可通过平台申诉",
+        "blocked_category": "类别",
+        "blocked_text": "该网页已被停止访问。",
+        "appeal": "如果你是该网页的所有者，可通过平台门户或平台 API 提交申诉，并附上申诉编号。",
+        "appeal_reference": "申诉编号",
         "back": "返回",
         "link_expired": "链接已失效",
         "link_invalid": "该链接无效或已被篡改，无法打开。",
@@ -37,7 +39,10 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "copy_only_text": "To view it, copy the address and open it in a browser",
         "blocked_title": "This page has been blocked",
         "blocked_category": "Category",
-        "appeal": "The site owner can appeal through the platform portal",
+        "blocked_text": "This page can no longer be opened here.",
+        "appeal": "If you own this page, appeal through the platform portal or the platform API "
+        "and quote the reference below.",
+        "appeal_reference": "Reference",
         "back": "Back",
         "link_expired": "This link has expired",
         "link_invalid": "This link is invalid or has been tampered with and cannot open.",
@@ -99,3 +104,51 @@ def language(accept_language: str | None) -> str:
         if primary in LANGUAGES and score > best[1]:
             best = (primary, score)
     return best[0]
+
+
+#: What stopped a link, by the decision stage that blocked it (when it names no category).
+STAGE_NAMES: Final[dict[str, dict[str, str]]] = {
+    "zh": {
+        "parse": "网址无效",
+        "deception": "可疑网址",
+        "threat_list": "恶意网页",
+        "enforcement": "违规处理",
+        "rollout": "暂未开放",
+        "group": "群设置",
+        "channel": "分享渠道限制",
+        "tier": "平台规则",
+        "credit": "平台信用",
+        "content": "网页内容违规",
+        "sender": "发送者受限",
+    },
+    "en": {
+        "parse": "Invalid address",
+        "deception": "Deceptive address",
+        "threat_list": "Harmful page",
+        "enforcement": "Enforcement",
+        "rollout": "Not open yet",
+        "group": "Group setting",
+        "channel": "Channel rule",
+        "tier": "Platform rule",
+        "credit": "Platform credit",
+        "content": "Page content",
+        "sender": "Sender restricted",
+    },
+}
+
+#: Said on the blocked page when the policy has no text for the reason.
+STAGE_TEXTS: Final[dict[str, dict[str, str]]] = {
+    "zh": {
+        "parse": "网址无效，无法打开。",
+        "deception": "该网址可能在冒充其他网站，为保护你的账号安全，已停止访问。",
+        "threat_list": "该网页含有恶意内容，已停止访问。",
+        "enforcement": "该网页因违规已停止访问。",
+    },
+    "en": {
+        "parse": "The address is not a valid link.",
+        "deception": "This address may be imitating another site and has been blocked "
+        "to keep your account safe.",
+        "threat_list": "This page is known to be harmful and has been blocked.",
+        "enforcement": "This page has been blocked for violating the rules.",
+    },
+}

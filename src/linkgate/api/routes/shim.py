@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -26,7 +27,7 @@ from linkgate.opening.nonce import check_nonce, digest_token, issue_nonce
 from linkgate.opening.shim import ShimClaims, is_shim_target, verify
 from linkgate.policy.decision import Decision
 from linkgate.runtime import Runtime
-from linkgate.web.i18n import CATEGORY_NAMES, TEXTS, language
+from linkgate.web.i18n import CATEGORY_NAMES, STAGE_NAMES, STAGE_TEXTS, TEXTS, language
 
 router = APIRouter(tags=["link shim"])
 
@@ -63,11 +64,52 @@ def is_preview(request: Request) -> bool:
     return bool(PREVIEW_AGENTS.search(request.headers.get("user-agent", "")))
 
 
-def render(name: str, request: Request, status: int = 200, **context: Any) -> HTMLResponse:
+_HOST = re.compile(r"[a-z0-9.-]+")
+_IPV6 = re.compile(r"[0-9a-f:.]+")
+
+
+def _origin(url: str) -> str | None:
+    """``scheme://host[:port]`` of an http(s) URL, or None when it cannot be written safely."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https"):
+        return None
+    if _IPV6.fullmatch(host) and ":" in host:
+        host = f"[{host}]"
+    elif not _HOST.fullmatch(host):
+        return None
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
+
+
+def continue_policy(url: str) -> str:
+    """The page's CSP with ``form-action`` admitting the target's origin.
+
+    Browsers apply ``form-action`` to the redirect that follows the continue
+    POST too, so the interstitial must allow exactly where the link goes.
+    """
+    allowed = _origin(url) or "http: https:"
+    return HEADERS["Content-Security-Policy"].replace(
+        "form-action 'self'", f"form-action 'self' {allowed}"
+    )
+
+
+def render(
+    name: str,
+    request: Request,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
     lang = language(request.headers.get("accept-language"))
     html = templates.get_template(name).render(t=TEXTS[lang], lang=lang, **context)
     return HTMLResponse(
-        html, status_code=status, headers={**HEADERS, "Content-Language": TEXTS[lang]["lang"]}
+        html,
+        status_code=status,
+        headers={**HEADERS, "Content-Language": TEXTS[lang]["lang"], **(headers or {})},
     )
 
 
@@ -114,18 +156,31 @@ def _target(runtime: Runtime, decision: Decision) -> str:
     return url
 
 
+def _blocked_by(decision: Decision, lang: str) -> tuple[str, str]:
+    """The category a blocked page names, and a fallback text for it.
+
+    A decision's own category (a threat list's, a content check's, an
+    enforcement's) comes first; otherwise the stage that blocked the link.
+    """
+    stage = next((c.stage for c in decision.trace if c.treatment == "blocked"), None)
+    fallback = STAGE_TEXTS[lang].get(stage or "") or TEXTS[lang]["blocked_text"]
+    if decision.category:
+        return CATEGORY_NAMES[lang].get(decision.category, decision.category), fallback
+    return STAGE_NAMES[lang].get(stage or "", TEXTS[lang]["blocked_title"]), fallback
+
+
 def _page(runtime: Runtime, request: Request, token: str, decision: Decision) -> Response:
     lang = language(request.headers.get("accept-language"))
     reason_text = decision.reason_text.get(lang) if decision.reason_text else None
     if decision.interstitial == "blocked":
-        category = decision.category
-        names = CATEGORY_NAMES[lang]
+        category, text = _blocked_by(decision, lang)
         return render(
             "blocked.html",
             request,
             state="blocked",
-            reason_text=reason_text,
-            category_name=names.get(category, category) if category else None,
+            reason_text=reason_text or text,
+            category_name=category,
+            reference=decision.decision_id,
         )
     if decision.interstitial == "copy_only":
         return render(
@@ -140,6 +195,7 @@ def _page(runtime: Runtime, request: Request, token: str, decision: Decision) ->
     return render(
         "warn.html",
         request,
+        headers={"Content-Security-Policy": continue_policy(decision.url or "")},
         state="warn",
         url=decision.url,
         token=token,

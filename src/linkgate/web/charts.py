@@ -1,0 +1,240 @@
+"""Charts drawn on the server as inline SVG: no script, no third-party code, works offline.
+
+Each function takes plain data and returns SVG markup (``markupsafe.Markup``)
+to place in a page. Every bar carries ``data-*`` attributes and a ``<title>``
+(the browser's tooltip) with its exact value, so the chart is also readable
+by a screen reader and by tests.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from markupsafe import Markup, escape
+
+FONT = "system-ui, -apple-system, 'Noto Sans CJK SC', sans-serif"
+AXIS = "#8a8a8a"
+GRID = "#e6e6e6"
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """One stacked quantity: a name, its colour and one value per bucket."""
+
+    name: str
+    color: str
+    values: Sequence[int]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """One row of a timeline: from ``start`` until ``end`` (None: open-ended)."""
+
+    label: str
+    start: datetime
+    end: datetime | None
+    color: str = "#576b95"
+    marks: Sequence[tuple[datetime, str]] = field(default_factory=tuple)
+    detail: str = ""
+
+
+def nice_ceiling(value: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 × 10^k that is at least ``value`` (1 for 0)."""
+    if value <= 0:
+        return 1.0
+    scale: float = math.pow(10.0, math.floor(math.log10(value)))
+    for step in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if step * scale >= value:
+            return step * scale
+    return 10.0 * scale
+
+
+def _text(
+    x: float,
+    y: float,
+    content: str,
+    *,
+    anchor: str = "start",
+    size: int = 11,
+    color: str = "#4c4c4c",
+    extra: str = "",
+) -> str:
+    return (
+        f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" fill="{color}" '
+        f'text-anchor="{anchor}" font-family="{FONT}"{extra}>{escape(content)}</text>'
+    )
+
+
+def _legend(series: Sequence[Series], x: float, y: float) -> list[str]:
+    out = []
+    for item in series:
+        out.append(
+            f'<rect x="{x:.1f}" y="{y - 9:.1f}" width="10" height="10" fill="{item.color}"/>'
+        )
+        out.append(_text(x + 14, y, item.name, extra=' class="legend"'))
+        x += 24 + 7 * len(item.name)
+    return out
+
+
+def stacked_bars(
+    labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    title: str,
+    width: int = 760,
+    height: int = 300,
+    empty: str = "nothing in this period",
+) -> Markup:
+    """Bars over ``labels``, each stacked from ``series`` in order (bottom first)."""
+    left, right, top, bottom = 52, 12, 34, 44
+    plot_w, plot_h = width - left - right, height - top - bottom
+    totals = [sum(s.values[i] for s in series) for i in range(len(labels))]
+    peak = nice_ceiling(max(totals, default=0))
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-label="{escape(title)}" class="chart">',
+        f"<title>{escape(title)}</title>",
+    ]
+    parts += _legend(series, left, 16)
+    for i in range(5):
+        value = peak * i / 4
+        y = top + plot_h - plot_h * i / 4
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>'
+        )
+        parts.append(_text(left - 6, y + 4, f"{value:g}", anchor="end", color=AXIS))
+    count = max(len(labels), 1)
+    slot = plot_w / count
+    bar_w = max(slot * 0.72, 1.0)
+    every = max(1, math.ceil(count / 8))
+    for i, label in enumerate(labels):
+        x = left + slot * i + (slot - bar_w) / 2
+        y = top + plot_h
+        for item in series:
+            value = item.values[i]
+            if value <= 0:
+                continue
+            h = plot_h * value / peak
+            y -= h
+            parts.append(
+                f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
+                f'fill="{item.color}" data-series="{escape(item.name)}" '
+                f'data-bucket="{escape(label)}" data-value="{value}">'
+                f"<title>{escape(label)} · {escape(item.name)}: {value}</title></rect>"
+            )
+        if i % every == 0:
+            parts.append(
+                _text(
+                    left + slot * i + slot / 2,
+                    top + plot_h + 16,
+                    label,
+                    anchor="middle",
+                    color=AXIS,
+                )
+            )
+    parts.append(
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
+        f'stroke="{AXIS}"/>'
+    )
+    if not any(totals):
+        parts.append(
+            _text(
+                left + plot_w / 2,
+                top + plot_h / 2,
+                empty,
+                anchor="middle",
+                size=13,
+                color=AXIS,
+                extra=' class="empty"',
+            )
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _domain(spans: Sequence[Span], now: datetime) -> tuple[datetime, datetime]:
+    """The time range to draw: every boundary and ``now``, a far-off first start clipped."""
+    times = sorted(
+        {s.start for s in spans}
+        | {s.end for s in spans if s.end is not None}
+        | {at for s in spans for at, _ in s.marks}
+        | {now}
+    )
+    first, last = times[0], times[-1]
+    if len(times) > 2:
+        rest = times[-1] - times[1]
+        if times[1] - times[0] > max(rest, timedelta(days=30)):
+            first = times[1] - max(rest * 0.15, timedelta(days=7))
+    span = max(last - first, timedelta(days=1))
+    return first - span * 0.02, last + span * 0.12
+
+
+def timeline(spans: Sequence[Span], *, now: datetime, title: str, width: int = 760) -> Markup:
+    """A Gantt-like chart: one row per span, ticks for its marks, a line at ``now``."""
+    left, right, top, row_h = 170, 16, 22, 34
+    height = top + row_h * max(len(spans), 1) + 40
+    plot_w = width - left - right
+    start, end = _domain(spans, now) if spans else (now - timedelta(days=1), now)
+    total = (end - start).total_seconds()
+
+    def x_of(moment: datetime) -> float:
+        offset = (moment - start).total_seconds() / total
+        return left + plot_w * min(max(offset, 0.0), 1.0)
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-label="{escape(title)}" class="chart timeline">',
+        f"<title>{escape(title)}</title>",
+    ]
+    axis_y = top + row_h * max(len(spans), 1) + 6
+    for i in range(6):
+        moment = start + (end - start) * i / 5
+        x = left + plot_w * i / 5
+        parts.append(
+            f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{axis_y}" stroke="{GRID}"/>'
+        )
+        parts.append(
+            _text(x, axis_y + 16, moment.strftime("%Y-%m-%d"), anchor="middle", color=AXIS)
+        )
+    for row, span in enumerate(spans):
+        y = top + row * row_h
+        x0 = x_of(span.start)
+        x1 = x_of(span.end) if span.end is not None else left + plot_w
+        since = "" if span.start >= start else f" (since {span.start:%Y-%m-%d})"
+        until = f"{span.end:%Y-%m-%d %H:%M}" if span.end else "open-ended"
+        parts.append(_text(left - 8, y + 17, span.label, anchor="end", size=12, color="#111"))
+        parts.append(
+            f'<rect class="span" x="{x0:.1f}" y="{y + 5}" width="{max(x1 - x0, 2):.1f}" '
+            f'height="{row_h - 12}" rx="3" fill="{span.color}" fill-opacity="0.85" '
+            f'data-label="{escape(span.label)}" data-start="{span.start.isoformat()}" '
+            f'data-end="{span.end.isoformat() if span.end else ""}">'
+            f"<title>{escape(span.label)}: {span.start:%Y-%m-%d %H:%M} → {until}{since}"
+            f"{' · ' + escape(span.detail) if span.detail else ''}</title></rect>"
+        )
+        if span.end is None:
+            half = (row_h - 12) / 2
+            parts.append(
+                f'<path d="M{x1 - 1:.1f} {y + 5} l8 {half:.1f} l-8 {half:.1f}z" '
+                f'fill="{span.color}" fill-opacity="0.85"/>'
+            )
+        if since:
+            parts.append(_text(x0 + 4, y + 21, f"◀ {span.start:%Y-%m-%d}", size=10, color="#fff"))
+        for at, label in span.marks:
+            mx = x_of(at)
+            parts.append(
+                f'<line x1="{mx:.1f}" y1="{y + 3}" x2="{mx:.1f}" y2="{y + row_h - 5}" '
+                'stroke="#111"/>'
+            )
+            parts.append(_text(mx + 3, y + 14, label, size=10, color="#111", extra=' class="mark"'))
+    if start <= now <= end:
+        nx = x_of(now)
+        parts.append(
+            f'<line class="now" x1="{nx:.1f}" y1="{top - 10}" x2="{nx:.1f}" y2="{axis_y}" '
+            f'stroke="#fa5151" stroke-dasharray="4 3"/>'
+        )
+        parts.append(_text(nx, top - 12, "now", anchor="middle", size=10, color="#fa5151"))
+    parts.append("</svg>")
+    return Markup("".join(parts))

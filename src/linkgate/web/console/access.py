@@ -1,0 +1,85 @@
+"""Who may open a console page: signed in, with a role the page admits, CSRF on every POST.
+
+Page handlers take ``session: ConsoleSession = Depends(viewer(PAGE))`` for
+reads and ``Depends(actor(PAGE))`` for form posts. Not signed in → redirect
+to the sign-in page (for a GET) or 401; a role the page does not admit →
+403; a POST without the session's CSRF token → 403. :func:`install` maps
+these to HTML responses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+
+from linkgate.storage.console_sessions import ConsoleSession
+from linkgate.web.console.registry import Page
+from linkgate.web.console.render import render
+from linkgate.web.console.security import CSRF_FIELD, HEADERS, csrf_ok, current_session
+
+
+class ConsoleDenied(Exception):
+    """A console request that may not go on; ``status`` 401 or 403."""
+
+    def __init__(self, status: int, message: str, session: ConsoleSession | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.session = session
+
+
+def viewer(page: Page) -> Callable[[Request], ConsoleSession]:
+    """A dependency admitting signed-in users whose role may open ``page``."""
+
+    def dependency(request: Request) -> ConsoleSession:
+        session = current_session(request)
+        if session is None:
+            raise ConsoleDenied(401, "sign in to continue")
+        if not page.allows(session.role):
+            raise ConsoleDenied(403, f"the {session.role} role may not open {page.title}", session)
+        return session
+
+    return dependency
+
+
+def actor(page: Page) -> Callable[[Request], Awaitable[ConsoleSession]]:
+    """Like :func:`viewer`, and the form must carry the session's CSRF token."""
+    check = viewer(page)
+
+    async def dependency(request: Request) -> ConsoleSession:
+        session = check(request)
+        form = await request.form()
+        token = form.get(CSRF_FIELD)
+        if not csrf_ok(session, token if isinstance(token, str) else None):
+            raise ConsoleDenied(
+                403,
+                "this form has expired or did not come from the console; "
+                "nothing was changed — reload the page and try again",
+                session,
+            )
+        return session
+
+    return dependency
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ConsoleDenied)
+    async def _denied(request: Request, exc: ConsoleDenied) -> Response:
+        if exc.status == 401 and request.method == "GET":
+            target = quote(
+                request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            )
+            return RedirectResponse(
+                f"/console/login?next={target}", status_code=303, headers=dict(HEADERS)
+            )
+        return render(
+            request,
+            "denied.html",
+            session=exc.session,
+            status=exc.status,
+            code=exc.status,
+            message=exc.message,
+        )

@@ -1,0 +1,49 @@
+"""Rendering console pages: one Jinja2 environment, the navigation and the CSRF token in context."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from linkgate import __version__
+from linkgate.storage.console_sessions import ConsoleSession
+from linkgate.web.console.registry import Page, navigation
+from linkgate.web.console.security import CSRF_FIELD, HEADERS
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S UTC") if value is not None else ""
+
+
+templates = Environment(
+    loader=PackageLoader("linkgate.web", "templates/console"),
+    autoescape=select_autoescape(["html"]),
+    auto_reload=False,
+)
+templates.filters["when"] = _when
+templates.filters["minute"] = lambda value: value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def render(
+    request: Request,
+    name: str,
+    *,
+    session: ConsoleSession | None,
+    page: Page | None = None,
+    status: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    html = templates.get_template(name).render(
+        session=session,
+        page=page,
+        nav=navigation(session.role) if session is not None else [],
+        csrf_field=CSRF_FIELD,
+        csrf_token=session.csrf_token if session is not None else "",
+        version=__version__,
+        **context,
+    )
+    return HTMLResponse(html, status_code=status, headers=dict(HEADERS))
