@@ -78,8 +78,10 @@ def target() -> Iterator[Target]:
     server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(target: Target) -> Iterator[Any]:
+    """Chromium for one test module: Playwright's sync API keeps an event loop running in
+    this thread while it is open, which other modules' ``asyncio.run`` must not meet."""
     executable = chromium_or_skip()
     from playwright.sync_api import sync_playwright
 

@@ -179,7 +179,7 @@ def test_refusal_and_notice_texts_in_both_languages() -> None:
     )
     bare = verdict("blocked", ("enforcement_block",))
     assert refusal_message([(link, blocked), (link, bare)], "zh") == (
-        "消息未发送：evil.top — 该网页含有恶意内容，已停止访问（违规类型：网络钓鱼）"
+        "消息未发送：evil.top — 该网页含有恶意内容，已停止访问（类别：网络钓鱼）"
         "；evil.top — 已停止访问该网页"
     )
     assert refusal_message([(link, blocked)], "en") == (
