@@ -6,10 +6,11 @@ import sys
 
 import typer
 
-from linkgate.cli import keys, policy, psl, serve, text, url
+from linkgate.cli import keys, policy, psl, report, serve, text, traffic, url
 from linkgate.cli.common import CliError
 from linkgate.cli.decide import decide_cmd
 from linkgate.cli.demo import demo_cmd
+from linkgate.cli.simulate import simulate_cmd
 
 app = typer.Typer(
     name="linkgate",
@@ -27,6 +28,9 @@ app.add_typer(serve.db_app, name="db")
 app.add_typer(keys.app, name="keys")
 app.command("serve")(serve.serve_cmd)
 app.command("demo")(demo_cmd)
+app.add_typer(traffic.app, name="traffic")
+app.command("simulate")(simulate_cmd)
+app.add_typer(report.app, name="report")
 
 
 def main(argv: list[str] | None = None) -> None:
