@@ -77,15 +77,17 @@ def state_or_fail(credit: Path | None, inspector: Inspector) -> State:
 
 @contextmanager
 def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A Rich progress bar on stderr, by bytes of the traffic file."""
+    """A Rich progress bar on stderr (when it is a terminal), by bytes of the traffic file."""
+    err = Console(stderr=True)
     progress = Progress(
         TextColumn(label),
         BarColumn(),
         DownloadColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
-        console=Console(stderr=True),
+        console=err,
         transient=True,
+        disable=not err.is_terminal,
     )
     with progress:
         task = progress.add_task(label, total=None)

@@ -44,13 +44,15 @@ def generate_cmd(
         spec = TrafficSpec(days, shares_per_day, seed, parse_start(start))
     except ValueError as exc:
         fail(str(exc))
+    err = Console(stderr=True)
     progress = Progress(
         TextColumn("generating"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=Console(stderr=True),
+        console=err,
         transient=True,
+        disable=not err.is_terminal,
     )
     try:
         handle = (

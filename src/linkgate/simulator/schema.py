@@ -101,6 +101,14 @@ def describe(error: ValidationError) -> str:
     return text
 
 
+def _explain(line: bytes, error: ValidationError) -> str:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"not UTF-8: byte 0x{line[exc.start]:02x} at column {exc.start + 1}"
+    return describe(error)
+
+
 def parse_line(data: bytes | str) -> ShareEvent:
     """One share event from one JSON line; raises ``ValidationError``."""
     return ShareEvent.model_validate_json(data)
@@ -147,7 +155,7 @@ class TrafficReader:
                 try:
                     event = validate(line)
                 except ValidationError as exc:
-                    self._bad(TrafficProblem(name, number, describe(exc)))
+                    self._bad(TrafficProblem(name, number, _explain(line, exc)))
                     continue
                 self.events += 1
                 yield event

@@ -85,6 +85,8 @@ SHARES_PER_SENDER: Final = 20
 SHARES_PER_GROUP: Final = 60
 
 SenderKind = Literal["normal", "spammer"]
+#: Where a share's link came from: a platform's pool, the bad links, or a spammer's affiliate link.
+Origin = Literal["platform", "bad", "marketing"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +119,7 @@ class Labeled(NamedTuple):
 
     event: ShareEvent
     sender_kind: SenderKind
+    origin: Origin
     link: Link
 
 
@@ -186,7 +189,7 @@ class _World:
 
 
 # One share before it is dated: second of the day, order drawn, and its parts.
-_Draft = tuple[int, int, Channel, str, str | None, Link, SenderKind]
+_Draft = tuple[int, int, Channel, str, str | None, Link, SenderKind, Origin]
 
 
 def _ordinary(world: _World, rng: Rng, order: int) -> _Draft:
@@ -194,22 +197,27 @@ def _ordinary(world: _World, rng: Rng, order: int) -> _Draft:
     channel = world.channels.draw(rng)
     sender = world.senders[world.sender_zipf.draw(rng)]
     group = world.group(rng) if channel == "group_chat" else None
+    origin: Origin
     if rng.chance(BAD_SHARE):
-        link = rng.pick(world.bad)
+        link, origin = rng.pick(world.bad), "bad"
     else:
-        link = world.pools[world.platforms.draw(rng)].draw(rng)
-    return (second, order, channel, sender, group, _schemeless(rng, link), "normal")
+        link, origin = world.pools[world.platforms.draw(rng)].draw(rng), "platform"
+    return (second, order, channel, sender, group, _schemeless(rng, link), "normal", origin)
 
 
 def _burst(world: _World, rng: Rng, order: int, budget: int) -> list[_Draft]:
     sender = rng.pick(world.spammers)
-    link = rng.pick(world.bad) if rng.chance(SPAM_BAD_SHARE) else marketing_link(rng)
+    origin: Origin
+    if rng.chance(SPAM_BAD_SHARE):
+        link, origin = rng.pick(world.bad), "bad"
+    else:
+        link, origin = marketing_link(rng), "marketing"
     channel: Channel = "private_chat" if rng.chance(0.8) else "group_chat"
     second = world.second_of_day(rng)
     out: list[_Draft] = []
     for i in range(min(budget, rng.between(*BURST_RECIPIENTS))):
         group = world.group(rng) if channel == "group_chat" else None
-        out.append((second, order + i, channel, sender, group, link, "spammer"))
+        out.append((second, order + i, channel, sender, group, link, "spammer", origin))
         second = min(86_399, second + rng.between(*BURST_GAP_SECONDS))
     return out
 
@@ -231,11 +239,11 @@ def generate_labeled(spec: TrafficSpec) -> Iterator[Labeled]:
             order += len(burst)
             left -= len(burst)
         drafts.sort()
-        for second, _, channel, sender, group, link, kind in drafts:
+        for second, _, channel, sender, group, link, kind, origin in drafts:
             event = share_event(
                 midnight + second * one_second, link.url, channel, sender, group, link.title
             )
-            yield Labeled(event, kind, link)
+            yield Labeled(event, kind, origin, link)
 
 
 def generate(spec: TrafficSpec) -> Iterator[ShareEvent]:
