@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -25,9 +26,24 @@ def _mix(group: Group) -> str:
     return " · ".join(parts)
 
 
+def short_source(source: str | None) -> str:
+    """``file:line:column``, the file relative to the working directory or as its last two parts."""
+    if not source:
+        return "built in"
+    parts = source.rsplit(":", 2)
+    if len(parts) != 3:
+        return source
+    path = Path(parts[0])
+    try:
+        shown = str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        shown = str(Path(path.parent.name) / path.name)
+    return f"{shown}:{parts[1]}:{parts[2]}"
+
+
 def _rules(d: Disparity) -> str:
     shown = [
-        f"{a.rule.stage} {a.rule.rule} [{a.rule.source or 'built in'}] "
+        f"{a.rule.stage} {a.rule.rule} [{short_source(a.rule.source)}] "
         f"({a.share_disfavoured:.0%} vs {a.share_favoured:.0%})"
         for a in d.against[:RULES_SHOWN]
     ]
