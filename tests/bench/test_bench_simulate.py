@@ -35,22 +35,41 @@ def test_traffic_and_subjects(report: dict[str, Any]) -> None:
         simulate.SIMULATE_A,
         simulate.SIMULATE_AB,
         simulate.READ,
+        simulate.BASELINE,
         simulate.REPLAY,
         simulate.DECIDE,
     }
 
 
 def test_figures_add_up(report: dict[str, Any]) -> None:
-    base = report["subjects"][simulate.DECIDE]["us_per_event"]
-    for figures in report["subjects"].values():
+    subjects = report["subjects"]
+    base = subjects[simulate.BASELINE]["us_per_event"]
+    for name, figures in subjects.items():
         assert figures["events"] == N
-        assert len(figures["seconds_all"]) == 2
-        assert figures["seconds"] == min(figures["seconds_all"]) > 0
-        assert figures["events_per_s"] == pytest.approx(N / figures["seconds"], rel=1e-3)
+        if figures.get("derived"):
+            assert "seconds_all" not in figures
+        else:
+            assert len(figures["seconds_all"]) == 2
+            assert figures["seconds"] == min(figures["seconds_all"]) > 0
+        if figures["seconds"] > 0:
+            assert figures["events_per_s"] == pytest.approx(N / figures["seconds"], rel=1e-3)
         assert figures["us_per_event"] == pytest.approx(figures["seconds"] * 1e6 / N, rel=1e-3)
         assert figures["seconds_per_million"] == pytest.approx(figures["us_per_event"], rel=1e-3)
-        assert figures["ratio_to_decide"] == pytest.approx(figures["us_per_event"] / base, rel=1e-2)
-    assert report["subjects"][simulate.DECIDE]["ratio_to_decide"] == 1.0
+        ratio = figures["ratio_to_baseline"]
+        assert ratio == pytest.approx(figures["us_per_event"] / base, rel=1e-2, abs=1e-3), name
+    assert subjects[simulate.BASELINE]["ratio_to_baseline"] == 1.0
+    read = subjects[simulate.READ]["seconds"]
+    for derived, whole in (
+        (simulate.REPLAY, simulate.SIMULATE_A),
+        (simulate.DECIDE, simulate.BASELINE),
+    ):
+        expected = max(0.0, subjects[whole]["seconds"] - read)
+        assert subjects[derived]["seconds"] == pytest.approx(expected, abs=1e-5)
+    replay, decide = subjects[simulate.REPLAY], subjects[simulate.DECIDE]
+    if decide["us_per_event"]:
+        assert replay["ratio_to_decide"] == pytest.approx(
+            replay["us_per_event"] / decide["us_per_event"], rel=1e-2, abs=1e-3
+        )
 
 
 def test_targets_follow_the_figures(report: dict[str, Any]) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from linkgate.cli.common import fail
 from linkgate.cli.gateway import POLICY_OPTION, REGISTRY_OPTION
@@ -19,6 +18,7 @@ from linkgate.cli.simulate import (
     policy_or_fail,
     run_or_fail,
     state_or_fail,
+    stdout_console,
     write_or_fail,
 )
 from linkgate.simulator.parity import DEFAULT_MIN_SHARES, DEFAULT_THRESHOLD, Parity
@@ -58,7 +58,7 @@ def parity_cmd(
     runs = [PolicyRun.of("A", policy_or_fail(policy))]
     sim = run_or_fail(traffic, runs, inspector, state, strict)
     parity = Parity(sim, state.credit, threshold=threshold, min_shares=min_shares)
-    print_parity(parity, Console(width=None if Console().is_terminal else 220))
+    print_parity(parity, stdout_console())
     if json_out is not None:
         try:
             write_json(parity.to_dict(), json_out)

@@ -110,6 +110,12 @@ def run_or_fail(
             fail(str(exc), code=1 if exc.problem is not None else 2)
 
 
+def stdout_console() -> Console:
+    """The terminal as it is, or 220 columns when the output is a file or a pipe."""
+    console = Console()
+    return console if console.is_terminal else Console(width=220)
+
+
 def write_or_fail(path: Path, text: str) -> None:
     try:
         path.write_text(text, encoding="utf-8")
@@ -148,7 +154,7 @@ def simulate_cmd(
         if against is not None:
             runs.append(PolicyRun.of("B", policy_or_fail(against)))
     sim = run_or_fail(traffic, runs, inspector, state, strict)
-    print_simulation(sim, Console(width=None if Console().is_terminal else 220))
+    print_simulation(sim, stdout_console())
     if json_out is not None:
         try:
             write_json(simulation_json(sim), json_out)

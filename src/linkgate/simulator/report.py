@@ -27,6 +27,7 @@ from linkgate.simulator.results import (
     platform_weights,
     run_info,
     simulation_dict,
+    tier_sorted,
 )
 from linkgate.vocabulary import TREATMENTS
 
@@ -82,7 +83,7 @@ def _stats_table(
         table.add_column(name, justify="right")
     for keys, s in rows:
         table.add_row(
-            *keys,
+            *map(escape, keys),
             f"{s.shares:,}",
             *(pct(s.treatments[t], s.shares) for t in TREATMENTS),
             pct(s.warned, s.shares),
@@ -124,7 +125,9 @@ def _single(sim: Simulation, console: Console) -> None:
         )
     )
     tiers = sim.tiers(0)
-    console.print(_stats_table("per tier", ("tier",), [((k,), tiers[k]) for k in sorted(tiers)]))
+    console.print(
+        _stats_table("per tier", ("tier",), [((k,), s) for k, s in tier_sorted(tiers).items()])
+    )
     console.print(_stats_table("all shares", ("",), [(("total",), sim.total(0))]))
     _reasons(sim, console)
 
@@ -141,7 +144,7 @@ def _reasons(sim: Simulation, console: Console) -> None:
         key=lambda r: -sum(s.blocked[r] + s.copy_only[r] for s in totals),
     )
     for reason in reasons:
-        row = [reason]
+        row = [escape(reason)]
         for s in totals:
             row += [f"{s.blocked[reason]:,}", f"{s.copy_only[reason]:,}"]
         table.add_row(*row)
@@ -168,7 +171,7 @@ def _pair(sim: Simulation, console: Console) -> None:
         cell_moves = moves.get(key, Counter())
         changed = sum(n for (x, y), n in cell_moves.items() if x != y)
         table.add_row(
-            *key,
+            *map(escape, key),
             f"{sa.shares:,}",
             f"{changed:,}",
             f"{sa.opens:,.0f}",
@@ -184,7 +187,7 @@ def _pair(sim: Simulation, console: Console) -> None:
     tiers.add_column("tier")
     for name in ("shares", f"opens {a}", f"opens {b}", "Δ opens", f"{a} mix", f"{b} mix"):
         tiers.add_column(name, justify="right" if "mix" not in name else "left")
-    for tier in sorted(tiers_a):
+    for tier in tier_sorted(tiers_a):
         sa, sb = tiers_a[tier], tiers_b.get(tier, Stats())
         tiers.add_row(
             tier,
@@ -231,7 +234,7 @@ def _many(sim: Simulation, console: Console) -> None:
     table.add_column("tier")
     for name in sim.names:
         table.add_column(name)
-    for tier in sorted(tiers[0]):
+    for tier in tier_sorted(tiers[0]):
         table.add_row(tier, *(mix(t.get(tier, Stats())) for t in tiers))
     console.print(table)
     for line in headline(sim):
@@ -331,7 +334,7 @@ def simulation_charts(sim: Simulation) -> list[dict[str, str]]:
             }
         )
     tiers = [sim.tiers(i) for i in range(len(sim.runs))]
-    tier_keys = sorted(tiers[0])
+    tier_keys = list(tier_sorted(tiers[0]))
     out.append(
         {
             "title": "Capability grants per tier",

@@ -262,7 +262,7 @@ def _rows(groups: dict[Any, Stats], fields: Sequence[str]) -> list[dict[str, Any
     return rows
 
 
-def _tier_sorted(groups: dict[str, Stats]) -> dict[str, Stats]:
+def tier_sorted(groups: dict[str, Stats]) -> dict[str, Stats]:
     return dict(sorted(groups.items(), key=lambda kv: TIER_ORDER.get(kv[0], 99)))
 
 
@@ -275,7 +275,7 @@ def simulation_dict(sim: Simulation) -> dict[str, Any]:
         platforms = sim.platforms(i)
         results[run.name] = {
             "total": sim.total(i).to_dict(),
-            "tiers": _rows(_tier_sorted(sim.tiers(i)), ("tier",)),
+            "tiers": _rows(tier_sorted(sim.tiers(i)), ("tier",)),
             "platforms": _rows(
                 dict(sorted(platforms.items(), key=lambda kv: -kv[1].shares)),
                 ("platform", "tier"),
@@ -325,7 +325,7 @@ def diff_dict(sim: Simulation) -> dict[str, Any]:
         "total": diff_stats(sim.total(0), sim.total(1)),
         "tiers": [
             {"tier": t, **diff_stats(tiers_a[t], tiers_b.get(t, Stats()))}
-            for t in _tier_sorted(tiers_a)
+            for t in tier_sorted(tiers_a)
         ],
         "platforms": [
             {"platform": p, "tier": t, **diff_stats(s, plat_b.get((p, t), Stats()))}
@@ -342,7 +342,7 @@ def comparison(sim: Simulation, by: str) -> list[dict[str, Any]]:
     per_run: list[dict[Any, Stats]] = [
         sim.tiers(i) if by == "tier" else sim.platforms(i) for i in range(len(sim.runs))
     ]
-    keys = list(_tier_sorted(per_run[0]) if by == "tier" else per_run[0])
+    keys = list(tier_sorted(per_run[0]) if by == "tier" else per_run[0])
     if by == "platform":
         keys.sort(key=lambda k: -per_run[0][k].shares)
     rows = []

@@ -9,7 +9,6 @@ each of the three policy paths, for ``linkgate simulate --presets``.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import islice
 from pathlib import Path
 from typing import Final, TypeVar
 
@@ -29,10 +28,21 @@ CHUNK: Final = 8192
 Progress = Callable[[int, int], None]
 
 
-def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    it = iter(items)
-    while chunk := list(islice(it, size)):
-        yield chunk
+def _reporting(
+    events: Iterable[T], progress: Progress | None, where: Callable[[int], tuple[int, int]]
+) -> Iterator[T]:
+    """``events`` one by one, calling ``progress(*where(count))`` every :data:`CHUNK` events.
+
+    Events are passed on as they come, never gathered in lists: a share event then dies
+    young, and the garbage collector never has to walk thousands of them.
+    """
+    if progress is None:
+        yield from events
+        return
+    for count, event in enumerate(events, start=1):
+        yield event
+        if count % CHUNK == 0:
+            progress(*where(count))
 
 
 def simulate(
@@ -48,10 +58,9 @@ def simulate(
 ) -> Simulation:
     """Replay ``events`` through ``runs``; ``progress`` gets (events done, ``total``)."""
     engine = Replay(inspector, runs, state=state, classify=classify)
-    for chunk in _chunks(events, CHUNK):
-        engine.feed(chunk)
-        if progress is not None:
-            progress(engine.tally.events, total)
+    engine.feed(_reporting(events, progress, lambda count: (count, total)))
+    if progress is not None:
+        progress(engine.tally.events, total)
     return _simulation(engine, source, 0, ())
 
 
@@ -72,10 +81,7 @@ def simulate_file(
     """
     reader = TrafficReader(path, strict=strict)
     engine = Replay(inspector, runs, state=state, classify=classify)
-    for chunk in _chunks(reader, CHUNK):
-        engine.feed(chunk)
-        if progress is not None:
-            progress(reader.bytes_read, reader.size)
+    engine.feed(_reporting(reader, progress, lambda _: (reader.bytes_read, reader.size)))
     if progress is not None:
         progress(reader.size, reader.size)
     return _simulation(engine, str(path), reader.malformed, tuple(reader.problems))
