@@ -13,6 +13,8 @@ from linkgate.simulator.traffic import TrafficSpec, generate
 
 #: A week from 2021-09-15: the first rollout phase (2021-09-17) falls inside it.
 WEEK = TrafficSpec(days=7, shares_per_day=4000, seed=11)
+#: Three days from 2021-09-15, small, for command-line runs.
+DAYS = TrafficSpec(days=3, shares_per_day=1500, seed=12)
 
 
 def default_text() -> str:
@@ -29,12 +31,21 @@ def inspector() -> Inspector:
     return Inspector.default()
 
 
+def traffic_file(tmp: Path, spec: TrafficSpec) -> Path:
+    path = tmp / "traffic.jsonl"
+    with path.open("w", encoding="utf-8", newline="\n") as handle:
+        write_traffic(generate(spec), handle)
+    return path
+
+
 @pytest.fixture(scope="session")
 def week_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("traffic") / "week.jsonl"
-    with path.open("w", encoding="utf-8", newline="\n") as handle:
-        write_traffic(generate(WEEK), handle)
-    return path
+    return traffic_file(tmp_path_factory.mktemp("week"), WEEK)
+
+
+@pytest.fixture(scope="session")
+def days_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return traffic_file(tmp_path_factory.mktemp("days"), DAYS)
 
 
 def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

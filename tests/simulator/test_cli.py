@@ -94,7 +94,7 @@ def test_generate_cannot_write(tmp_path: Path, capsys: Capsys) -> None:
 
 
 def test_simulate_a_against_b_writes_json_and_html(
-    week_file: Path, tmp_path: Path, capsys: Capsys
+    days_file: Path, tmp_path: Path, capsys: Capsys
 ) -> None:
     moved = write_policy(
         tmp_path / "moved.yaml",
@@ -104,7 +104,7 @@ def test_simulate_a_against_b_writes_json_and_html(
     code, out, _ = run_cli(
         capsys,
         "simulate",
-        str(week_file),
+        str(days_file),
         "--against",
         str(moved),
         "--json",
@@ -121,9 +121,9 @@ def test_simulate_a_against_b_writes_json_and_html(
     assert page.read_text(encoding="utf-8").count("data:image/png;base64,") >= 6
 
 
-def test_simulate_presets(week_file: Path, tmp_path: Path, capsys: Capsys) -> None:
+def test_simulate_presets(days_file: Path, tmp_path: Path, capsys: Capsys) -> None:
     report = tmp_path / "p.json"
-    code, out, _ = run_cli(capsys, "simulate", str(week_file), "--presets", "--json", str(report))
+    code, out, _ = run_cli(capsys, "simulate", str(days_file), "--presets", "--json", str(report))
     assert code == 0
     assert "who gains what, per tier" in out
     data = json.loads(report.read_text(encoding="utf-8"))
@@ -151,30 +151,30 @@ def test_malformed_lines_are_counted_or_fatal(tmp_path: Path, capsys: Capsys) ->
     one_line_error(err, f"{path}:2: channel: ")
 
 
-def test_simulate_one_line_errors(week_file: Path, tmp_path: Path, capsys: Capsys) -> None:
+def test_simulate_one_line_errors(days_file: Path, tmp_path: Path, capsys: Capsys) -> None:
     code, _, err = run_cli(capsys, "simulate", str(tmp_path / "none.jsonl"))
     assert code == 2
     one_line_error(err, "cannot read")
     bad = write_policy(
         tmp_path / "bad.yaml", default_text().replace("preset: compromise", "preset: closed")
     )
-    code, _, err = run_cli(capsys, "simulate", str(week_file), "--policy", str(bad))
+    code, _, err = run_cli(capsys, "simulate", str(days_file), "--policy", str(bad))
     assert code == 1
     one_line_error(err, f"{bad}:", "'closed' is not allowed")
-    code, _, err = run_cli(capsys, "simulate", str(week_file), "--presets", "--against", str(bad))
+    code, _, err = run_cli(capsys, "simulate", str(days_file), "--presets", "--against", str(bad))
     assert code == 2
     one_line_error(err, "--against or --presets, not both")
     credit = tmp_path / "credit.yaml"
     credit.write_text("jd: 95\ntaobao: 70\nalibaba: lots\n", encoding="utf-8")
-    code, _, err = run_cli(capsys, "simulate", str(week_file), "--credit", str(credit))
+    code, _, err = run_cli(capsys, "simulate", str(days_file), "--credit", str(credit))
     assert code == 1
     one_line_error(err, f"{credit}:2:1: taobao: unknown platform 'taobao'", "(and 1 more)")
-    code, _, err = run_cli(capsys, "simulate", str(week_file), "--json", str(tmp_path))
+    code, _, err = run_cli(capsys, "simulate", str(days_file), "--json", str(tmp_path))
     assert code == 2
     one_line_error(err, f"cannot write {tmp_path}")
 
 
-def test_report_parity(week_file: Path, tmp_path: Path, capsys: Capsys) -> None:
+def test_report_parity(days_file: Path, tmp_path: Path, capsys: Capsys) -> None:
     credit = tmp_path / "credit.json"
     credit.write_text('{"alibaba": 72, "jd": 95}', encoding="utf-8")
     report, page = tmp_path / "parity.json", tmp_path / "parity.html"
@@ -182,7 +182,7 @@ def test_report_parity(week_file: Path, tmp_path: Path, capsys: Capsys) -> None:
         capsys,
         "report",
         "parity",
-        str(week_file),
+        str(days_file),
         "--credit",
         str(credit),
         "--json",
@@ -197,9 +197,22 @@ def test_report_parity(week_file: Path, tmp_path: Path, capsys: Capsys) -> None:
     assert data["disparities"]
     assert all(d["distance"] > data["threshold"] for d in data["disparities"])
     assert "Largest disparities" in page.read_text(encoding="utf-8")
-    code, _, err = run_cli(capsys, "report", "parity", str(week_file), "--threshold", "1.5")
+    code, _, err = run_cli(capsys, "report", "parity", str(days_file), "--threshold", "1.5")
     assert code == 2
     one_line_error(err, "--threshold must be between 0 and 1")
-    code, _, err = run_cli(capsys, "report", "parity", str(week_file), "--min-shares", "0")
+    code, _, err = run_cli(capsys, "report", "parity", str(days_file), "--min-shares", "0")
     assert code == 2
     one_line_error(err, "--min-shares must be at least 1")
+
+
+def test_empty_traffic_still_reports(tmp_path: Path, capsys: Capsys) -> None:
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    page = tmp_path / "e.html"
+    code, out, _ = run_cli(capsys, "simulate", str(empty), "--presets", "--html", str(page))
+    assert code == 0
+    assert "0 share events" in out
+    assert page.read_text(encoding="utf-8").startswith("<!doctype html>")
+    code, out, _ = run_cli(capsys, "report", "parity", str(empty))
+    assert code == 0
+    assert "0 disparities flagged" in out

@@ -67,7 +67,8 @@ def stacked_shares(
     ax.set_xlabel("% of shares")
     ax.invert_yaxis()
     ax.set_title(title)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, fontsize="small")
+    if present:
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=4, fontsize="small")
     return data_uri(fig)
 
 
