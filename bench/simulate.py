@@ -15,8 +15,12 @@ disturbed by other work). Subjects:
     ``simulate_file`` with the default policy, then ``simulation_dict`` (every aggregate the
     reports print): reading, validating, replaying and aggregating — what ``linkgate simulate
     TRAFFIC`` does before it draws tables.
+``simulate A + titles``
+    ``simulate A`` with every distinct share title classified by the bundled content
+    classifier (as ``linkgate simulate`` does unless ``--no-content``); the classifier keeps
+    no memory of texts, the replay classifies each distinct title once per pass.
 ``simulate A vs B``
-    the same with a second policy (the default with phase 1 moved from 2021-09-17 to
+    ``simulate A`` with a second policy (the default with phase 1 moved from 2021-09-17 to
     2021-09-20) and the diff.
 ``read``
     reading and validating the file alone (``TrafficReader``).
@@ -56,15 +60,16 @@ from bench.harness import (
     targets_table,
     write_json,
 )
+from linkgate.checks.classifier import default_classifier
 from linkgate.facts import Inspector
 from linkgate.gateway import Gateway, Snapshot
 from linkgate.policy.evaluator import Evaluator
 from linkgate.policy.loader import default_policy_path, parse_policy
 from linkgate.policy.model import Policy
-from linkgate.simulator.replay import PolicyRun
+from linkgate.simulator.replay import PolicyRun, TitleSignals
 from linkgate.simulator.results import simulation_dict
 from linkgate.simulator.schema import TrafficReader, write_traffic
-from linkgate.simulator.simulate import CHUNK, simulate_file
+from linkgate.simulator.simulate import CHUNK, simulate_file, title_signals
 from linkgate.simulator.traffic import DEFAULT_START, TrafficSpec, generate
 
 DEFAULT_N = 1_000_000
@@ -78,6 +83,7 @@ PHASE_1_MOVED = "start: 2021-09-20T00:00:00+08:00\n      platforms: {tiers: [com
 PROFILE_TOP = 15
 
 SIMULATE_A = "simulate A"
+SIMULATE_TITLES = "simulate A + titles"
 SIMULATE_AB = "simulate A vs B"
 READ = "read"
 BASELINE = "read + decide A"
@@ -132,10 +138,16 @@ class Clock:
 # --------------------------------------------------------------------------- subjects
 
 
-def run_simulate(path: Path, runs: Sequence[PolicyRun], inspector: Inspector, tick: Tick) -> Pass:
+def run_simulate(
+    path: Path,
+    runs: Sequence[PolicyRun],
+    inspector: Inspector,
+    tick: Tick,
+    classify: TitleSignals | None = None,
+) -> Pass:
     clock = Clock()
     with clock:
-        sim = simulate_file(path, runs, inspector, progress=tick)
+        sim = simulate_file(path, runs, inspector, classify=classify, progress=tick)
         simulation_dict(sim)
     return clock.result()
 
@@ -182,6 +194,9 @@ def measure(path: Path, n: int, repeat: int, out: Console) -> dict[str, dict[str
     a, b = policies()
     subjects: dict[str, Callable[[Tick], Pass]] = {
         SIMULATE_A: lambda t: run_simulate(path, [PolicyRun.of("A", a)], fresh_inspector(), t),
+        SIMULATE_TITLES: lambda t: run_simulate(
+            path, [PolicyRun.of("A", a)], fresh_inspector(), t, title_signals(default_classifier())
+        ),
         SIMULATE_AB: lambda t: run_simulate(
             path, [PolicyRun.of("A", a), PolicyRun.of("B", b)], fresh_inspector(), t
         ),

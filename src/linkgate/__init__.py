@@ -6,6 +6,7 @@ The public surface::
     decision = Gateway.default().decide(url, channel="private_chat")
 """
 
+from linkgate.checks import ContentClassifier, Verdict
 from linkgate.datafile import DataFileError, Problem
 from linkgate.errors import LinkgateError, RequestError
 from linkgate.facts import Inspector, UrlFacts
@@ -18,6 +19,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Constraint",
+    "ContentClassifier",
     "ContentSignal",
     "Counterfactual",
     "DataFileError",
@@ -31,6 +33,7 @@ __all__ = [
     "Snapshot",
     "State",
     "UrlFacts",
+    "Verdict",
     "__version__",
     "load_policy",
 ]

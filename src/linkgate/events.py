@@ -54,6 +54,7 @@ def event_row(
         "kind": kind,
         "url": decision.url or "",
         "platform": decision.platform,
+        "domain": decision.domain,
         "link_kind": decision.link_kind,
         "channel": decision.channel,
         "treatment": decision.treatment,

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from linkgate.checks.classifier import ContentClassifier, default_classifier
 from linkgate.domains.psl import PublicSuffix
 from linkgate.domains.registry import Registry
 from linkgate.errors import RequestError
@@ -98,6 +99,8 @@ class DecisionRequest:
     group_setting: str | None = None
     viewer_opt_out: bool = False
     content: tuple[ContentSignal, ...] = ()
+    title: str | None = None
+    description: str | None = None
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> DecisionRequest:
@@ -112,6 +115,8 @@ class DecisionRequest:
             viewer=_opt_str(data, "viewer"),
             group_setting=check_group_setting(data.get("group_setting")),
             viewer_opt_out=_opt_bool(data, "viewer_opt_out"),
+            title=_opt_str(data, "title"),
+            description=_opt_str(data, "description"),
         )
 
 
@@ -141,11 +146,35 @@ class _Ids:
 
 
 class Gateway:
-    """Decides how links may open. Thread-safe for readers; ``publish`` swaps the snapshot."""
+    """Decides how links may open. Thread-safe for readers; ``publish`` swaps the snapshot.
 
-    def __init__(self, snapshot: Snapshot) -> None:
+    A link preview's ``title`` and ``description``, when given, are classified
+    by ``classifier`` (default: the bundled one, loaded once per process on
+    first use) and its signal joins the decision's content stage.
+    """
+
+    def __init__(self, snapshot: Snapshot, classifier: ContentClassifier | None = None) -> None:
         self._snapshot = snapshot
         self._ids = _Ids()
+        self._classifier = classifier
+
+    @property
+    def classifier(self) -> ContentClassifier:
+        """The content classifier (the process-wide default unless one was given)."""
+        if self._classifier is None:
+            self._classifier = default_classifier()
+        return self._classifier
+
+    def content_signals(
+        self, title: str | None, description: str | None
+    ) -> tuple[ContentSignal, ...]:
+        """The classifier's signals for a preview; nothing (and no work) without text."""
+        for name, value in (("title", title), ("description", description)):
+            if value is not None and not isinstance(value, str):
+                raise RequestError(name, f"expected a string, got {type(value).__name__}")
+        if not ((title and not title.isspace()) or (description and not description.isspace())):
+            return ()
+        return self.classifier.signals(title=title, description=description)
 
     @classmethod
     def from_files(
@@ -187,11 +216,24 @@ class Gateway:
         group_setting: str | None = None,
         viewer_opt_out: bool = False,
         content: Sequence[ContentSignal] = (),
+        forwards: Mapping[timedelta, int] | None = None,
+        title: str | None = None,
+        description: str | None = None,
     ) -> Decision:
-        """Decide one link. Raises :class:`RequestError` only for bad non-URL fields."""
+        """Decide one link. Raises :class:`RequestError` only for bad non-URL fields.
+
+        ``forwards`` are the link's recent share counts by window (from the
+        share counters), for the policy's forward limits. ``title`` and
+        ``description`` are the link's preview, as fetched or as the integrator
+        knows it; when given, they are classified and the resulting signal is
+        added to ``content``.
+        """
         channel = check_channel(channel)
         group_setting = check_group_setting(group_setting)
         when = parse_time(at)
+        found = self.content_signals(title, description)
+        if found:
+            content = (*content, *found)
         snap = self._snapshot
         facts = snap.inspector.inspect(url if isinstance(url, str) else str(url))
         situation = Situation(
@@ -202,6 +244,7 @@ class Gateway:
             group_setting=group_setting,
             viewer_opt_out=viewer_opt_out,
             content=tuple(content),
+            forwards=forwards or {},
         )
         outcome = snap.evaluator.evaluate(facts, situation, snap.state)
         policy = snap.policy
@@ -240,6 +283,7 @@ class Gateway:
             signals=facts.signals,
             mini_program=mini,
             reason_text=policy.reasons.get(primary, {}) if primary else {},
+            domain=facts.registrable_domain,
         )
 
     def decide_many(
@@ -264,6 +308,8 @@ class Gateway:
                         group_setting=req.group_setting,
                         viewer_opt_out=req.viewer_opt_out,
                         content=req.content,
+                        title=req.title,
+                        description=req.description,
                     )
                 )
             except RequestError as exc:

@@ -58,6 +58,11 @@ class Metrics:
         self.reloads = Gauge(
             "linkgate_snapshot_reloads", "Snapshot reloads since start.", registry=self.registry
         )
+        self.counter_fallbacks = Gauge(
+            "linkgate_counter_fallbacks",
+            "Shares counted in-process because the shared counters (Redis) were unreachable.",
+            registry=self.registry,
+        )
         self._revision: str | None = None
 
     def set_revision(self, revision: str) -> None:

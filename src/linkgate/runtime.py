@@ -12,22 +12,29 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import yaml
 
+from linkgate.accounts import Accounts, Counting
+from linkgate.casework import Casework
+from linkgate.casework import Stores as CaseStores
 from linkgate.domains.psl import PublicSuffix
 from linkgate.domains.registry import Registry
 from linkgate.domains.registry_loader import loads_platforms
+from linkgate.enforcement.counters import RedisCounter
 from linkgate.events import EventWriter, Pseudonymizer
 from linkgate.facts import Inspector
 from linkgate.gateway import Gateway, Snapshot
+from linkgate.lists.threats import ThreatLists
 from linkgate.metrics import Metrics
 from linkgate.opening.keys import ShimKeys
-from linkgate.policy.evaluator import Evaluator
+from linkgate.policy.evaluator import Evaluator, State
 from linkgate.policy.loader import default_policy_path, parse_policy
 from linkgate.policy.model import Policy
+from linkgate.preview import PreviewFetcher
 from linkgate.settings import Settings
 from linkgate.storage.engine import database_url, make_engine
 from linkgate.storage.migrate import upgrade
@@ -38,7 +45,9 @@ from linkgate.storage.repos import (
     KeyStore,
     PlatformStore,
     PolicyStore,
+    ThreatListStore,
 )
+from linkgate.storage.types import utcnow
 
 log = logging.getLogger("linkgate.runtime")
 
@@ -53,6 +62,7 @@ class Stores:
     keys: KeyStore
     events: EventStore
     audit: AuditLog
+    threat_lists: ThreatListStore
 
 
 def registry_from_documents(documents: list[dict[str, Any]]) -> Registry:
@@ -85,11 +95,34 @@ class Runtime:
             keys=KeyStore(self.engine),
             events=EventStore(self.engine),
             audit=AuditLog(self.engine),
+            threat_lists=ThreatListStore(self.engine),
         )
         self.keys = ShimKeys.from_env_value(settings.resolved_secret_keys())
         self.pseudonym = Pseudonymizer(settings.resolved_pseudonym_key())
         self.psl = PublicSuffix.load()
+        self._policy = self.live_policy()
+        self._registry = Registry.default()
+        self.casework = Casework(
+            self.engine,
+            CaseStores.on(self.engine, self.stores.audit),
+            policy=lambda: self._policy,
+            registry=lambda: self._registry,
+            inspect=lambda url: self.gateway.inspect(url),
+            pseudonym=self.pseudonym,
+            changed=self.state_changed,
+        )
+        self.counting = Counting(None)
+        self.accounts = Accounts(
+            self.casework,
+            self.casework.stores.accounts,
+            counting=self.counting,
+            policy=lambda: self._policy,
+            pseudonym=self.pseudonym,
+            clock=utcnow,
+        )
+        self._threats: tuple[Any, ThreatLists] | None = None
         self._built_from = self._source_key()
+        self._state_built = self.casework.stores.state.version()
         self.gateway = Gateway(self.build_snapshot())
         self.events = EventWriter(self.stores.events.add_many, maxsize=settings.event_queue_size)
         self._stop = threading.Event()
@@ -98,11 +131,15 @@ class Runtime:
         self.redis_ok = settings.redis_url is None
         self.store_ok = True
         self.reloads = 0
+        self.state_reloads = 0
         self.metrics = Metrics()
         self.metrics.set_revision(self.gateway.snapshot.revision)
         self.group_cache = TtlCache(ttl=5.0)
         self.key_cache = TtlCache(ttl=10.0)
         self.nonce_cache = TtlCache(ttl=900.0, maxsize=1_000_000)
+        self.previews = PreviewFetcher(
+            allow_hosts=settings.preview_allow_hosts, link_check=self.listed_reason
+        )
 
     # -- snapshot -----------------------------------------------------------------
 
@@ -115,29 +152,86 @@ class Runtime:
     def build_snapshot(self) -> Snapshot:
         policy = self.live_policy()
         registry = registry_from_documents([p.document for p in self.stores.platforms.all()])
+        self._policy, self._registry = policy, registry
         inspector = Inspector(registry, self.psl)
-        return Snapshot(policy, Evaluator(policy), inspector)
+        state = State(threats=self.threat_lists())
+        return self.with_state(Snapshot(policy, Evaluator(policy), inspector, state))
+
+    def with_state(self, base: Snapshot) -> Snapshot:
+        """``base`` with the current blocks, overrides, credit scores and paused phases."""
+        paused = self.casework.paused_phases()
+        evaluator = (
+            base.evaluator
+            if dict(base.evaluator.paused) == paused
+            else Evaluator(base.policy, paused)
+        )
+        platforms, domains = self.casework.credit_maps()
+        state = replace(
+            base.state,
+            blocks=self.casework.block_index(),
+            credit=platforms,
+            domain_credit=domains,
+            senders=self.accounts.sender_table(),
+        )
+        return Snapshot(base.policy, evaluator, base.inspector, state)
+
+    def threat_lists(self) -> ThreatLists:
+        """The stored threat lists, loaded again only when a list was imported or removed."""
+        version = self.stores.threat_lists.version()
+        cached = self._threats
+        if cached is None or cached[0] != version:
+            cached = self._threats = (version, self.stores.threat_lists.load())
+        return cached[1]
+
+    def listed_reason(self, url: str) -> str | None:
+        """Why a preview must not visit ``url`` (it is on a threat list), or ``None``."""
+        snapshot = self.gateway.snapshot
+        facts = snapshot.inspector.inspect(url)
+        listed = snapshot.state.threats.match(
+            host=facts.host, canonical=facts.canonical, at=datetime.now(UTC)
+        )
+        if listed is None:
+            return None
+        return f"listed by {listed.list_id} as {listed.category}"
 
     def _source_key(self) -> tuple[Any, ...]:
-        """What the snapshot was built from: the live revision and the stored platforms."""
+        """What the snapshot was built from: live revision, stored platforms, threat lists."""
         row = self.stores.policies.live()
         platforms = tuple((p.id, p.updated_at) for p in self.stores.platforms.all())
-        return (row.revision if row is not None else None, platforms)
+        lists = self.stores.threat_lists.version()
+        return (row.revision if row is not None else None, platforms, lists)
 
-    def reload(self) -> bool:
-        """Rebuild the snapshot when the live revision or the registry changed."""
+    def reload(self, *, refresh_state: bool = False) -> bool:
+        """Rebuild the snapshot when the live revision or the registry changed, or only its
+        state when enforcement changed (or ``refresh_state``: scores recover with time)."""
         key = self._source_key()
-        if key == self._built_from:
+        version = self.casework.stores.state.version()
+        if key != self._built_from:
+            self.gateway.publish(self.build_snapshot())
+            self._built_from = key
+            self.reloads += 1
+            log.info("serving policy revision %s", self.gateway.snapshot.revision)
+        elif version != self._state_built or refresh_state:
+            self.gateway.publish(self.with_state(self.gateway.snapshot))
+        else:
             return False
-        self.gateway.publish(self.build_snapshot())
-        self._built_from = key
-        self.reloads += 1
+        self._state_built = version
+        self.state_reloads += 1
         self.metrics.set_revision(self.gateway.snapshot.revision)
-        log.info("serving policy revision %s", self.gateway.snapshot.revision)
         return True
+
+    def state_changed(self) -> None:
+        """Casework changed what decisions see: rebuild here, tell the other replicas."""
+        self.reload()
+        self.notify()
 
     def refresh_registry(self) -> None:
         """Rebuild the snapshot after a registry change and tell the other replicas."""
+        self.reload()
+        self.notify()
+
+    def refresh_lists(self) -> None:
+        """Rebuild the snapshot after a threat-list change and tell the other replicas."""
         self.reload()
         self.notify()
 
@@ -220,6 +314,19 @@ class Runtime:
         while not self._stop.wait(self.settings.reload_poll_seconds):
             self._safe_reload()
 
+    def _maintain(self) -> None:
+        """Rollout safety and band changes, and a state refresh as scores recover."""
+        last = time.monotonic()
+        while not self._stop.wait(self.settings.monitor_seconds):
+            try:
+                for line in self.casework.monitor():
+                    log.warning("%s", line)
+                if time.monotonic() - last >= self.settings.state_refresh_seconds:
+                    self.reload(refresh_state=True)
+                    last = time.monotonic()
+            except Exception:
+                log.exception("monitoring failed; will retry")
+
     def _safe_reload(self) -> None:
         try:
             self.reload()
@@ -237,8 +344,21 @@ class Runtime:
             self._redis = redis.Redis.from_url(
                 self.settings.redis_url, socket_timeout=2, socket_connect_timeout=2
             )
+            counters = redis.Redis.from_url(
+                self.settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
+            )
+            self.counting.shared = RedisCounter(counters)
             self._spawn(self._listen, "linkgate-reload-redis")
         self._spawn(self._poll, "linkgate-reload-poll")
+        self._spawn(self._maintain, "linkgate-monitor")
+        self._spawn(self._warm, "linkgate-warm")
+
+    def _warm(self) -> None:
+        """Load the content classifier (dictionary and model) before the first request needs it."""
+        try:
+            self.gateway.content_signals("预览", None)
+        except Exception:
+            log.exception("could not load the content classifier; it loads on first use")
 
     def _spawn(self, target: Any, name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -293,11 +413,11 @@ def decision_kwargs(runtime: Runtime, fields: dict[str, Any]) -> dict[str, Any]:
     group = fields.get("group")
     viewer = fields.get("viewer")
     setting = fields.get("group_setting")
-    opt_out = False
+    opt_out = fields.get("viewer_opt_out") is True
     if group is not None and fields["channel"] == "group_chat":
         if setting is None:
             setting = runtime.group_setting(group)
-        if viewer is not None:
+        if viewer is not None and not opt_out:
             opt_out = runtime.member_opt_out(group, viewer)
     return {
         "channel": fields["channel"],
@@ -306,4 +426,6 @@ def decision_kwargs(runtime: Runtime, fields: dict[str, Any]) -> dict[str, Any]:
         "viewer": viewer,
         "group_setting": setting,
         "viewer_opt_out": opt_out,
+        "title": fields.get("title"),
+        "description": fields.get("description"),
     }

@@ -13,6 +13,9 @@
 | ``LINKGATE_MAX_URL_LENGTH`` | longest URL accepted in a request | 8192 |
 | ``LINKGATE_RELOAD_POLL_SECONDS`` | how often replicas poll for a new live revision | 1.0 |
 | ``LINKGATE_SHIM_MAX_AGE`` | seconds a shared link's shim token stays valid | 90 days |
+| ``LINKGATE_MONITOR_SECONDS`` | how often rollout safety and credit bands are checked | 30 |
+| ``LINKGATE_STATE_REFRESH_SECONDS`` | how often scores are recomputed as they recover | 60 |
+| ``LINKGATE_PREVIEW_ALLOW_HOSTS`` | internal ``host:port`` pairs previews may fetch | none |
 """
 
 from __future__ import annotations
@@ -54,6 +57,9 @@ class Settings:
     reload_poll_seconds: float = 1.0
     event_queue_size: int = 100_000
     shim_max_age: int = 90 * 86_400
+    monitor_seconds: float = 30.0
+    state_refresh_seconds: float = 60.0
+    preview_allow_hosts: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -72,6 +78,15 @@ class Settings:
                 env.get("LINKGATE_RELOAD_POLL_SECONDS", d.reload_poll_seconds)
             ),
             shim_max_age=int(env.get("LINKGATE_SHIM_MAX_AGE", d.shim_max_age)),
+            monitor_seconds=float(env.get("LINKGATE_MONITOR_SECONDS", d.monitor_seconds)),
+            state_refresh_seconds=float(
+                env.get("LINKGATE_STATE_REFRESH_SECONDS", d.state_refresh_seconds)
+            ),
+            preview_allow_hosts=tuple(
+                h.strip()
+                for h in env.get("LINKGATE_PREVIEW_ALLOW_HOSTS", "").split(",")
+                if h.strip()
+            ),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

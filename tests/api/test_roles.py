@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from linkgate.api.auth import ROLES
+from linkgate.casework import ReportIntake
+from linkgate.preview import PreviewFetcher
+from linkgate.storage.transactions import write_transaction
 from tests.api.conftest import Api
+from tests.preview.pages import PageServer, page_server
+
+JD_ITEM = "https://item.jd.com/100012043978.html"
 
 POLICY = "preset: compromise\nrollout: {closed: {treatment: copy_only}, phases: []}\n" + (
     "groups: {denied: {treatment: copy_only}, viewer_opt_out: {treatment: copy_only},"
@@ -42,25 +51,180 @@ MATRIX: list[tuple[str, str, Any, set[str]]] = [
     ("POST", "/v1/policies/{revision}/publish", None, {"operator", "admin"}),
     ("GET", "/v1/jsapi/ticket", None, {"platform"}),
     ("POST", "/v1/jsapi/config", {"url": "https://m.jd.com/x"}, {"platform"}),
+    ("POST", "/v1/reports", "report", {"integrator", "admin"}),
+    ("GET", "/v1/reports", None, {"reviewer", "operator", "platform", "admin"}),
+    ("GET", "/v1/reports/{report_id}", None, {"reviewer", "operator", "platform", "admin"}),
+    (
+        "POST",
+        "/v1/reports/{report_id}/review",
+        {"outcome": "rejected", "note": "fine"},
+        {"reviewer", "admin"},
+    ),
+    ("POST", "/v1/appeals", "appeal", {"platform"}),
+    ("GET", "/v1/appeals", None, {"reviewer", "operator", "platform", "admin"}),
+    ("GET", "/v1/appeals/{appeal_id}", None, {"reviewer", "operator", "platform", "admin"}),
+    (
+        "POST",
+        "/v1/appeals/{appeal_id}/decision",
+        {"outcome": "denied", "note": "no"},
+        {"reviewer", "admin"},
+    ),
+    (
+        "GET",
+        "/v1/platforms/{platform_id}/credit",
+        None,
+        {"operator", "reviewer", "platform", "admin"},
+    ),
+    (
+        "GET",
+        "/v1/platforms/{platform_id}/credit/history",
+        None,
+        {"operator", "reviewer", "platform", "admin"},
+    ),
+    ("GET", "/v1/blocks", None, {"operator", "reviewer", "admin"}),
+    (
+        "POST",
+        "/v1/blocks",
+        {"scope": "url", "target": "https://item.jd.com/1.html"},
+        {"operator", "admin"},
+    ),
+    ("POST", "/v1/blocks/{block_id}/lift", {"reason": "ok"}, {"operator", "reviewer", "admin"}),
+    ("GET", "/v1/overrides", None, {"operator", "reviewer", "admin"}),
+    ("POST", "/v1/overrides", "override", {"operator", "admin"}),
+    ("POST", "/v1/overrides/{override_id}/lift", None, {"operator", "admin"}),
+    (
+        "POST",
+        "/v1/violations",
+        {"url": "https://evil.example.top/x", "category": "fraud"},
+        {"operator", "reviewer", "admin"},
+    ),
+    ("GET", "/v1/rollout/phases", None, {"operator", "reviewer", "admin"}),
+    ("POST", "/v1/rollout/phases/{phase_id}/pause", {"reason": "x"}, {"operator", "admin"}),
+    ("POST", "/v1/rollout/phases/{phase_id}/resume", None, {"operator", "admin"}),
+    ("GET", "/v1/audit", None, {"operator", "reviewer", "admin"}),
+    ("GET", "/v1/accounts/{account_id}/enforcement", None, {"operator", "reviewer", "admin"}),
+    ("GET", "/v1/enforcement", None, {"operator", "reviewer", "admin"}),
+    (
+        "POST",
+        "/v1/accounts/{account_id}/enforcement/{action_id}/lift",
+        {"reason": "ok"},
+        {"operator", "admin"},
+    ),
+    (
+        "POST",
+        "/v1/accounts/{account_id}/appeals",
+        {"reason": "it was my class"},
+        {"integrator", "admin"},
+    ),
+    ("GET", "/v1/audit/verify", None, {"operator", "admin"}),
+    ("POST", "/v1/previews", "preview-body", {"integrator", "admin"}),
 ]
 PUBLIC = {"/healthz", "/readyz", "/metrics", "/l/{token}", "/l/{token}/continue"}
 
 
 def _path(api: Api, template: str) -> str:
+    """The concrete path, with fresh objects for the ids it names (each call its own)."""
     revision = api.runtime.gateway.snapshot.revision
     if api.runtime.stores.policies.get(revision) is None:
         from linkgate.policy.loader import default_policy_path
 
         text = default_policy_path().read_text(encoding="utf-8")
         api.runtime.stores.policies.add(revision, "default", text, "compromise", "test")
-    return template.format(group_id="g1", user_id="u1", platform_id="jd", revision=revision) + (
-        "?against=" + revision if template.endswith("/diff") else ""
+    casework = api.runtime.casework
+    ids: dict[str, str] = {
+        "group_id": "g1",
+        "user_id": "u1",
+        "platform_id": "jd",
+        "revision": revision,
+    }
+    if "{report_id}" in template:
+        receipt = casework.file_report(
+            ReportIntake(url=JD_ITEM, category="marketing", reporter=secrets.token_hex(6))
+        )
+        ids["report_id"] = receipt.report.id
+    if "{block_id}" in template or "{appeal_id}" in template:
+        ids["block_id"] = _fresh_block(api)
+    if "{appeal_id}" in template:
+        appeal = casework.file_appeal(
+            platform="jd", target=ids["block_id"], reason="fixed", evidence_url=None, by="t"
+        )
+        ids["appeal_id"] = appeal.id
+    if "{override_id}" in template:
+        override = casework.add_override(
+            scope="domain",
+            target="jd.com",
+            expires_at=datetime.now(UTC) + timedelta(days=1),
+            note="test",
+            by="t",
+        )
+        ids["override_id"] = override.id
+    if "{account_id}" in template:
+        ids["account_id"] = f"acct-{secrets.token_hex(4)}"
+        ids["action_id"] = _fresh_action(api, ids["account_id"])
+    if template.endswith("/pause") and "baseline" in casework.paused_phases():
+        casework.resume_phase("baseline", by="t")
+    if template.endswith("/resume") and "baseline" not in casework.paused_phases():
+        casework.pause_phase("baseline", by="t", reason="test")
+    ids["phase_id"] = "baseline"
+    return template.format(**ids) + ("?against=" + revision if template.endswith("/diff") else "")
+
+
+def _fresh_block(api: Api) -> str:
+    block = api.runtime.casework.create_block(
+        scope="url",
+        target=f"https://item.jd.com/{secrets.randbelow(10**9)}.html",
+        treatment="blocked",
+        reason="enforcement_block",
+        category="fraud",
+        expires_at=None,
+        note="test",
+        by="t",
     )
+    return block.id
 
 
-def _body(api: Api, body: Any) -> Any:
+def _fresh_action(api: Api, account: str) -> str:
+    accounts = api.runtime.accounts
+    with write_transaction(api.runtime.engine) as conn:
+        action = accounts.store.add(
+            conn,
+            {
+                "id": f"act_{secrets.token_hex(8)}",
+                "account_hash": accounts.key(account),
+                "action": "restrict_links",
+                "rung": 2,
+                "reason": "test",
+                "evidence": {},
+                "created_at": datetime.now(UTC),
+                "created_by": "t",
+                "expires_at": datetime.now(UTC) + timedelta(days=1),
+                "lifted_at": None,
+                "lifted_by": None,
+                "lift_reason": None,
+            },
+        )
+    return action.id
+
+
+@pytest.fixture(scope="module")
+def preview_pages() -> Iterator[PageServer]:
+    with page_server() as server:
+        yield server
+
+
+def _body(api: Api, body: Any, pages: PageServer) -> Any:
+    if body == "preview-body":
+        api.runtime.previews = PreviewFetcher(allow_hosts={pages.allow})
+        return {"url": f"{pages.base}/page"}
     if body == "platform-document":
         return api.client.get("/v1/platforms/jd", headers=api.headers("admin")).json()
+    if body == "report":
+        return {"url": JD_ITEM, "category": "fraud", "reporter": secrets.token_hex(6)}
+    if body == "appeal":
+        return {"target": _fresh_block(api), "reason": "we fixed the page"}
+    if body == "override":
+        later = (datetime.now(UTC) + timedelta(days=1)).isoformat()
+        return {"scope": "domain", "target": "jd.com", "expires_at": later, "note": "partner"}
     return body
 
 
@@ -78,13 +242,22 @@ def test_every_endpoint_is_in_the_matrix(api: Api) -> None:
 @pytest.mark.parametrize(
     ("method", "template", "body", "allowed"), MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX]
 )
-def test_role_matrix(api: Api, method: str, template: str, body: Any, allowed: set[str]) -> None:
+def test_role_matrix(
+    api: Api,
+    preview_pages: PageServer,
+    method: str,
+    template: str,
+    body: Any,
+    allowed: set[str],
+) -> None:
     path = _path(api, template)
-    payload = _body(api, body)
+    payload = _body(api, body, preview_pages)
     response = api.client.request(method, path, json=payload)
     assert response.status_code == 401, response.text
     assert response.headers["content-type"].startswith("application/problem+json")
     for role in ROLES:
+        path = _path(api, template)
+        payload = _body(api, body, preview_pages)
         response = api.client.request(method, path, json=payload, headers=api.headers(role))
         if role in allowed:
             assert response.status_code < 400, (role, response.status_code, response.text)

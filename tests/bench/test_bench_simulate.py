@@ -33,6 +33,7 @@ def test_traffic_and_subjects(report: dict[str, Any]) -> None:
     assert 0 < traffic["evaluations"] < N
     assert set(report["subjects"]) == {
         simulate.SIMULATE_A,
+        simulate.SIMULATE_TITLES,
         simulate.SIMULATE_AB,
         simulate.READ,
         simulate.BASELINE,

@@ -50,6 +50,7 @@ def start_server(
         "LINKGATE_HOME": str(home),
         "LINKGATE_SECRET_KEYS": SECRET_KEYS,
         "LINKGATE_PSEUDONYM_KEY": "replica-test",
+        "LINKGATE_PUBLIC_URL": f"http://127.0.0.1:{port}",
         **(env or {}),
     }
     command = [

@@ -95,3 +95,46 @@ def test_replicas_fall_back_to_polling_when_redis_is_away(database: str, tmp_pat
         assert "redis" in ready["degraded"]
         elapsed = publish_and_time(database, [s.url for s in running])
     assert elapsed <= 1.5, f"took {elapsed:.2f}s"
+
+
+def _treatment(url: str, key: str, link: str) -> tuple[str, list[dict[str, object]]]:
+    response = httpx.post(
+        f"{url}/v1/decisions",
+        json={"url": link, "channel": "private_chat"},
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=5,
+    )
+    response.raise_for_status()
+    body = response.json()
+    return str(body["treatment"]), list(body["trace"])
+
+
+@pytest.mark.parametrize("with_redis", [True, False], ids=["redis", "polling"])
+def test_enforcement_reaches_every_replica_within_five_seconds(
+    database: str, tmp_path: Path, with_redis: bool
+) -> None:
+    redis = redis_url_or_skip() if with_redis else None
+    link = "https://item.jd.com/100012043978.html"
+    store = KeyStore(make_engine(database))
+    operator = store.create("operator")[1]
+    integrator = store.create("integrator")[1]
+    with servers(tmp_path, database, 2, redis=redis) as running:
+        a, b = (s.url for s in running)
+        assert _treatment(b, integrator, link)[0] == "rich_page"
+        started = time.monotonic()
+        made = httpx.post(
+            f"{a}/v1/blocks",
+            json={"scope": "url", "target": link, "treatment": "copy_only", "note": "test"},
+            headers={"Authorization": f"Bearer {operator}"},
+            timeout=10,
+        )
+        assert made.status_code == 201, made.text
+        block_id = made.json()["id"]
+        treatment, trace = _treatment(b, integrator, link)
+        while treatment != "copy_only" and time.monotonic() - started < 10:
+            time.sleep(0.05)
+            treatment, trace = _treatment(b, integrator, link)
+        elapsed = time.monotonic() - started
+        assert treatment == "copy_only"
+        assert any(c["rule"] == f"block.{block_id}" for c in trace)
+    assert elapsed <= 5.0, f"took {elapsed:.2f}s"

@@ -216,3 +216,18 @@ def test_empty_traffic_still_reports(tmp_path: Path, capsys: Capsys) -> None:
     code, out, _ = run_cli(capsys, "report", "parity", str(empty))
     assert code == 0
     assert "0 disparities flagged" in out
+
+
+def test_titles_are_classified_unless_asked_not_to(
+    days_file: Path, tmp_path: Path, capsys: Capsys
+) -> None:
+    reasons = {}
+    for flag in ("--content", "--no-content"):
+        report = tmp_path / f"{flag}.json"
+        code, _, _ = run_cli(capsys, "simulate", str(days_file), flag, "--json", str(report))
+        assert code == 0
+        total = json.loads(report.read_text(encoding="utf-8"))["results"]["A"]["total"]
+        reasons[flag] = {**total["blocked_by_reason"], **total["copy_only_by_reason"]}
+    assert reasons["--content"].get("fake_red_envelope", 0) > 0
+    assert reasons["--content"].get("induced_sharing", 0) > 0
+    assert not {"fake_red_envelope", "induced_sharing"} & set(reasons["--no-content"])

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from linkgate.storage.engine import make_engine
 from linkgate.storage.migrate import upgrade
-from linkgate.storage.schema import GENESIS_HASH, AuditHeadRow, Base
+from linkgate.storage.schema import GENESIS_HASH, AuditHeadRow, Base, StateHeadRow
 from tests.services import postgres_database, postgres_url_or_skip
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -63,13 +63,14 @@ def postgres_module_engine(postgres_admin_url: str) -> Iterator[Engine]:
 
 
 def _reset(engine: Engine) -> None:
-    """Back to the state right after migrating: empty tables, the audit head at genesis."""
+    """Back to the state right after migrating: empty tables, the heads at their start."""
     names = ", ".join(t.name for t in Base.metadata.sorted_tables)
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
         conn.execute(
             insert(AuditHeadRow).values(id=1, seq=0, hash=GENESIS_HASH),
         )
+        conn.execute(insert(StateHeadRow).values(id=1, version=0))
 
 
 @pytest.fixture(params=BACKENDS)

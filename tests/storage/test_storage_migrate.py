@@ -24,7 +24,22 @@ TABLES = {
     "decision_events",
     "audit_log",
     "audit_head",
+    "reports",
+    "credit_events",
+    "share_counts",
+    "blocks",
+    "overrides",
+    "appeals",
+    "phase_pauses",
+    "credit_standings",
+    "state_head",
+    "account_actions",
+    "threat_lists",
+    "threat_list_entries",
 }
+
+#: The newest migration, named here so that adding one is a deliberate change.
+HEAD = "0004"
 
 
 def _tables(url: str) -> set[str]:
@@ -41,8 +56,8 @@ def test_schema_tables_are_the_expected_ones() -> None:
 
 def test_upgrade_creates_every_table(empty_url: str) -> None:
     assert current(empty_url) is None
-    assert upgrade(empty_url) == head() == "0001"
-    assert current(empty_url) == "0001"
+    assert upgrade(empty_url) == head() == HEAD
+    assert current(empty_url) == HEAD
     assert _tables(empty_url) == TABLES | {"alembic_version"}
 
 
@@ -53,15 +68,15 @@ def test_upgrade_is_idempotent_and_keeps_data(empty_url: str) -> None:
         PolicyStore(engine).add("abcd", "default", "version: 1\n", "compromise", "ops")
     finally:
         engine.dispose()
-    assert upgrade(empty_url) == "0001"
-    assert upgrade(empty_url) == "0001"
+    assert upgrade(empty_url) == HEAD
+    assert upgrade(empty_url) == HEAD
     engine = make_engine(empty_url)
     try:
         assert PolicyStore(engine).get("abcd") is not None
         with engine.connect() as conn:
             versions = conn.execute(text("SELECT version_num FROM alembic_version")).all()
             heads = conn.execute(text("SELECT count(*) FROM audit_head")).scalar()
-        assert [v for (v,) in versions] == ["0001"]
+        assert [v for (v,) in versions] == [HEAD]
         assert heads == 1
     finally:
         engine.dispose()
@@ -83,7 +98,7 @@ def test_downgrade_to_base_and_up_again(empty_url: str) -> None:
     command.downgrade(alembic_config(empty_url), "base")
     assert _tables(empty_url) == {"alembic_version"}
     assert current(empty_url) is None
-    assert upgrade(empty_url) == "0001"
+    assert upgrade(empty_url) == HEAD
     assert _tables(empty_url) == TABLES | {"alembic_version"}
 
 
@@ -109,6 +124,6 @@ def test_two_processes_upgrading_at_once_both_succeed(empty_url: str) -> None:
     for process in processes:
         process.join(timeout=30)
         assert process.exitcode == 0
-    assert outcomes == [("ok", "0001"), ("ok", "0001")]
+    assert outcomes == [("ok", HEAD), ("ok", HEAD)]
     assert _tables(empty_url) == TABLES | {"alembic_version"}
-    assert current(empty_url) == "0001"
+    assert current(empty_url) == HEAD

@@ -12,7 +12,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from linkgate import __version__
 from linkgate.api import problems
-from linkgate.api.routes import decisions, groups, health, jsapi, platforms, policies, shim
+from linkgate.api.routes import (
+    accounts,
+    appeals,
+    audit,
+    decisions,
+    enforcement,
+    groups,
+    health,
+    jsapi,
+    platforms,
+    policies,
+    previews,
+    reports,
+    rollout,
+    shim,
+)
 from linkgate.runtime import Runtime
 from linkgate.settings import Settings
 
@@ -79,7 +94,22 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         app.state.runtime = runtime
     problems.install(app)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
-    for module in (health, decisions, shim, groups, platforms, policies, jsapi):
+    for module in (
+        health,
+        decisions,
+        shim,
+        groups,
+        platforms,
+        policies,
+        jsapi,
+        reports,
+        appeals,
+        enforcement,
+        rollout,
+        audit,
+        accounts,
+        previews,
+    ):
         app.include_router(module.router)
     static = resources.files("linkgate.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")

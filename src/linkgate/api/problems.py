@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
+from linkgate.casework import CaseError, RateLimited
 from linkgate.datafile import DataFileError
 from linkgate.errors import RequestError
 
@@ -35,7 +36,9 @@ TITLES = {
     415: "Unsupported media type",
     422: "Invalid request",
     429: "Too many requests",
+    502: "Bad gateway",
     503: "Service unavailable",
+    504: "Gateway timeout",
 }
 
 
@@ -111,6 +114,21 @@ def install(app: FastAPI) -> None:
             str(exc),
             type_="invalid-field",
             errors=[{"field": exc.field, "message": exc.message}],
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(CaseError)
+    async def _case_error(request: Request, exc: CaseError) -> JSONResponse:
+        errors = [{"field": exc.field, "message": str(exc)}] if exc.field else []
+        return problem_response(exc.status, str(exc), errors=errors, instance=request.url.path)
+
+    @app.exception_handler(RateLimited)
+    async def _rate_limited(request: Request, exc: RateLimited) -> JSONResponse:
+        return problem_response(
+            429,
+            f"{exc}; retry in {exc.retry_after} s",
+            type_="rate-limited",
+            headers={"Retry-After": str(exc.retry_after)},
             instance=request.url.path,
         )
 

@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 ChannelName = Literal["private_chat", "group_chat", "moments", "official_account", "qr_scan"]
 GroupSettingName = Literal["allow", "deny", "commerce_only", "content_only"]
+ReportCategoryName = Literal[
+    "marketing",
+    "fake",
+    "fraud",
+    "rumor",
+    "vulgar",
+    "induced_sharing",
+    "fake_red_envelope",
+    "gambling",
+    "piracy",
+    "privacy",
+    "malware_phishing",
+    "other",
+]
+ScopeName = Literal["url", "path", "domain", "platform"]
+TreatmentName = Literal["mini_program", "rich_page", "plain_page", "copy_only", "blocked"]
 
 
 class DecisionIn(BaseModel):
@@ -21,9 +37,34 @@ class DecisionIn(BaseModel):
     sender: str | None = Field(None, max_length=256, description="The sharing account.")
     group: str | None = Field(None, max_length=256, description="Group id (group_chat).")
     viewer: str | None = Field(None, max_length=256, description="The opening account.")
+    recipient: str | None = Field(
+        None,
+        max_length=256,
+        description="The receiving account of a one-to-one share (for sender anti-spam counts).",
+    )
     at: datetime | None = Field(None, description="Decide as of this time (default: now).")
     group_setting: GroupSettingName | None = Field(
         None, description="Override the stored group setting for this request."
+    )
+    viewer_opt_out: bool | None = Field(
+        None,
+        description="The viewer opted out of external links (group_chat); overrides the store.",
+    )
+    recipients: list[Annotated[str, Field(max_length=256)]] | None = Field(
+        None,
+        max_length=100,
+        description="The accounts one share reaches (each counts as a recipient for sender "
+        "anti-spam); the decision itself does not depend on them.",
+    )
+    title: str | None = Field(
+        None,
+        max_length=1000,
+        description="The link preview's title, when known; classified for violating content.",
+    )
+    description: str | None = Field(
+        None,
+        max_length=4000,
+        description="The link preview's description, when known; classified like the title.",
     )
 
 
@@ -97,3 +138,105 @@ class JsapiTicketOut(BaseModel):
     ticket: str
     expires_in: int
     expires_at: datetime
+
+
+class ReportIn(BaseModel):
+    """A user's complaint against a link."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(max_length=8192, description="The reported link, as shared.")
+    category: ReportCategoryName
+    reporter: str = Field(min_length=1, max_length=256, description="The reporting account.")
+    channel: ChannelName | None = None
+    group: str | None = Field(None, max_length=256)
+    message_id: str | None = Field(None, max_length=256)
+    comment: str | None = Field(None, max_length=2000)
+    reporter_created_at: datetime | None = Field(
+        None, description="When the reporting account was created (new accounts count less)."
+    )
+    reporter_inviter: str | None = Field(
+        None, max_length=256, description="Who invited the reporting account, if known."
+    )
+
+
+class ReportOut(BaseModel):
+    report_id: str
+    status: str
+    created: bool = Field(description="False when this reporter had already reported this link.")
+    restricted: bool = Field(description="Whether the link is restricted pending review.")
+
+
+class ReviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["upheld", "rejected"]
+    category: ReportCategoryName | None = None
+    note: str = Field("", max_length=4000)
+
+
+class AppealIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    target: str = Field(description="A block id (blk_…) or a credit event id (cev_…).")
+    reason: str = Field(min_length=1, max_length=4000)
+    evidence_url: str | None = Field(None, max_length=2048)
+
+
+class AppealDecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: Literal["granted", "denied"]
+    note: str = Field("", max_length=4000)
+
+
+class BlockIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scope: ScopeName
+    target: str = Field(
+        min_length=1,
+        max_length=8192,
+        description="A URL (url, path scopes), a domain (domain) or a platform id (platform).",
+    )
+    treatment: TreatmentName = "blocked"
+    reason: str = Field("enforcement_block", max_length=64)
+    category: ReportCategoryName | None = None
+    expires_at: datetime | None = None
+    note: str = Field("", max_length=4000)
+
+
+class LiftIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class OverrideIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scope: ScopeName
+    target: str = Field(min_length=1, max_length=8192)
+    expires_at: datetime = Field(description="Overrides always expire.")
+    note: str = Field(min_length=1, max_length=4000, description="Why (audited).")
+
+
+class ViolationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(max_length=8192)
+    category: ReportCategoryName
+    note: str = Field("", max_length=4000)
+
+
+class PauseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=4000)
+
+
+class AccountAppealIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=4000)
+    action_id: str | None = Field(None, description="The action appealed (default: the latest).")

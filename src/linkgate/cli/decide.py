@@ -54,8 +54,17 @@ def decide_cmd(
         None, "--group-setting", help="allow, deny, commerce_only, content_only"
     ),
     viewer_opt_out: bool = typer.Option(False, "--viewer-opt-out"),
+    title: str | None = typer.Option(
+        None, "--title", help="The link preview's title (classified for violating content)."
+    ),
+    description: str | None = typer.Option(
+        None, "--description", help="The link preview's description (classified like the title)."
+    ),
     input_file: Path | None = typer.Option(
-        None, "--input", "-i", help="JSON Lines of requests: url, channel, at, sender, …"
+        None,
+        "--input",
+        "-i",
+        help="JSON Lines of requests: url, channel, at, sender, …, title, description",
     ),
     output: Path | None = OUTPUT_OPTION,
     policy: Path | None = POLICY_OPTION,
@@ -81,6 +90,8 @@ def decide_cmd(
             viewer=viewer,
             group_setting=group_setting,
             viewer_opt_out=viewer_opt_out,
+            title=title,
+            description=description,
         )
     except RequestError as exc:
         fail(str(exc))

@@ -6,7 +6,21 @@ import sys
 
 import typer
 
-from linkgate.cli import keys, policy, psl, report, serve, text, traffic, url
+from linkgate.cli import (
+    audit,
+    check,
+    enforcement,
+    keys,
+    lists,
+    policy,
+    preview,
+    psl,
+    report,
+    serve,
+    text,
+    traffic,
+    url,
+)
 from linkgate.cli.common import CliError
 from linkgate.cli.decide import decide_cmd
 from linkgate.cli.demo import demo_cmd
@@ -21,11 +35,16 @@ app = typer.Typer(
 )
 app.add_typer(url.app, name="url")
 app.add_typer(text.app, name="text")
+app.add_typer(check.app, name="check")
 app.add_typer(psl.app, name="psl")
 app.add_typer(policy.app, name="policy")
 app.command("decide")(decide_cmd)
 app.add_typer(serve.db_app, name="db")
 app.add_typer(keys.app, name="keys")
+app.add_typer(audit.app, name="audit")
+app.add_typer(enforcement.app, name="enforcement")
+app.add_typer(lists.app, name="lists")
+app.add_typer(preview.app, name="preview")
 app.command("serve")(serve.serve_cmd)
 app.command("demo")(demo_cmd)
 app.add_typer(traffic.app, name="traffic")

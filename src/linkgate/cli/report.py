@@ -9,6 +9,7 @@ import typer
 from linkgate.cli.common import fail
 from linkgate.cli.gateway import POLICY_OPTION, REGISTRY_OPTION
 from linkgate.cli.simulate import (
+    CONTENT_OPTION,
     CREDIT_OPTION,
     HTML_OPTION,
     JSON_OPTION,
@@ -47,6 +48,7 @@ def parity_cmd(
     json_out: Path | None = JSON_OPTION,
     html_out: Path | None = HTML_OPTION,
     strict: bool = STRICT_OPTION,
+    content: bool = CONTENT_OPTION,
 ) -> None:
     """Do platforms of equal risk get equal treatment? Disparities and the rules behind them."""
     if not 0 <= threshold <= 1:
@@ -56,7 +58,7 @@ def parity_cmd(
     inspector = inspector_or_fail(registry)
     state = state_or_fail(credit, inspector)
     runs = [PolicyRun.of("A", policy_or_fail(policy))]
-    sim = run_or_fail(traffic, runs, inspector, state, strict)
+    sim = run_or_fail(traffic, runs, inspector, state, strict, content)
     parity = Parity(sim, state.credit, threshold=threshold, min_shares=min_shares)
     print_parity(parity, stdout_console())
     if json_out is not None:

@@ -27,11 +27,11 @@ from linkgate.policy.evaluator import State
 from linkgate.policy.loader import load_policy
 from linkgate.policy.model import Policy
 from linkgate.simulator.inputs import load_credit
-from linkgate.simulator.replay import PolicyRun
+from linkgate.simulator.replay import PolicyRun, TitleSignals
 from linkgate.simulator.report import print_simulation, simulation_html, simulation_json, write_json
 from linkgate.simulator.results import Simulation
 from linkgate.simulator.schema import TrafficError
-from linkgate.simulator.simulate import simulate_file
+from linkgate.simulator.simulate import simulate_file, title_signals
 from linkgate.vocabulary import POLICY_PATHS
 
 TRAFFIC_ARGUMENT = typer.Argument(..., help="Share traffic, JSON Lines (see docs/simulator.md).")
@@ -42,6 +42,12 @@ JSON_OPTION = typer.Option(None, "--json", help="Also write the full report as J
 HTML_OPTION = typer.Option(None, "--html", help="Also write a self-contained HTML report here.")
 STRICT_OPTION = typer.Option(
     False, "--strict", help="Stop at the first malformed line instead of skipping it."
+)
+CONTENT_OPTION = typer.Option(
+    True,
+    "--content/--no-content",
+    help="Classify share titles with the content classifier, as the gateway does "
+    "(default), or leave them unclassified.",
 )
 
 
@@ -98,13 +104,33 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
         yield update
 
 
+def classifier_or_none(content: bool) -> TitleSignals | None:
+    if not content:
+        return None
+    from linkgate.checks.classifier import default_classifier
+
+    return title_signals(default_classifier())
+
+
 def run_or_fail(
-    traffic: Path, runs: list[PolicyRun], inspector: Inspector, state: State, strict: bool
+    traffic: Path,
+    runs: list[PolicyRun],
+    inspector: Inspector,
+    state: State,
+    strict: bool,
+    content: bool,
 ) -> Simulation:
+    classify = classifier_or_none(content)
     with progress_bar("replaying") as update:
         try:
             return simulate_file(
-                traffic, runs, inspector, state=state, strict=strict, progress=update
+                traffic,
+                runs,
+                inspector,
+                state=state,
+                classify=classify,
+                strict=strict,
+                progress=update,
             )
         except TrafficError as exc:
             fail(str(exc), code=1 if exc.problem is not None else 2)
@@ -137,6 +163,7 @@ def simulate_cmd(
     json_out: Path | None = JSON_OPTION,
     html_out: Path | None = HTML_OPTION,
     strict: bool = STRICT_OPTION,
+    content: bool = CONTENT_OPTION,
 ) -> None:
     """Replay share traffic through a policy (A), or A against B, or every preset.
 
@@ -153,7 +180,7 @@ def simulate_cmd(
         runs = [PolicyRun.of("A", policy_or_fail(policy))]
         if against is not None:
             runs.append(PolicyRun.of("B", policy_or_fail(against)))
-    sim = run_or_fail(traffic, runs, inspector, state, strict)
+    sim = run_or_fail(traffic, runs, inspector, state, strict, content)
     print_simulation(sim, stdout_console())
     if json_out is not None:
         try:

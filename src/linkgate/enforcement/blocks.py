@@ -29,15 +29,30 @@ class Block:
     reason: str
     category: str | None = None
     expires_at: datetime | None = None
+    detail: str = ""
 
     def active(self, at: datetime) -> bool:
         return self.expires_at is None or at < self.expires_at
 
 
+@dataclass(frozen=True, slots=True)
+class Override:
+    """An operator's audited allow: enforcement blocks and credit bands do not apply."""
+
+    id: str
+    scope: BlockScope
+    target: str
+    expires_at: datetime
+    note: str = ""
+
+    def active(self, at: datetime) -> bool:
+        return at < self.expires_at
+
+
 class BlockIndex:
     """All current blocks, indexed for lookup by a decision's facts."""
 
-    def __init__(self, blocks: Iterable[Block] = ()) -> None:
+    def __init__(self, blocks: Iterable[Block] = (), overrides: Iterable[Override] = ()) -> None:
         self._url: dict[str, list[Block]] = {}
         self._path: dict[str, list[Block]] = {}
         self._domain: SuffixIndex[list[Block]] = SuffixIndex()
@@ -55,9 +70,33 @@ class BlockIndex:
                 self._platform.setdefault(block.target, []).append(block)
         for domain, found in self._domains.items():
             self._domain[domain] = found
+        self.overrides: tuple[Override, ...] = tuple(overrides)
 
     def __len__(self) -> int:
         return len(self.blocks)
+
+    def override(
+        self,
+        *,
+        canonical: str | None,
+        host: str | None,
+        path: str,
+        platform_id: str | None,
+        at: datetime,
+    ) -> Override | None:
+        """The active allow override covering this link, if any."""
+        for o in self.overrides:
+            if not o.active(at):
+                continue
+            if o.scope == "url" and o.target == canonical:
+                return o
+            if o.scope == "path" and host and f"{host}{path}".startswith(o.target):
+                return o
+            if o.scope == "domain" and host and (host == o.target or host.endswith("." + o.target)):
+                return o
+            if o.scope == "platform" and platform_id is not None and o.target == platform_id:
+                return o
+        return None
 
     def match(
         self,

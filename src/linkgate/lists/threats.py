@@ -1,17 +1,45 @@
-"""Threat-list matching by host suffix, URL prefix and Safe Browsing hash prefix."""
+"""Threat-list matching by host suffix, URL prefix and Safe Browsing full hash.
+
+A :class:`ThreatLists` holds three kinds of entries, each tagged with the
+:class:`ListEntry` (list, category, expiry) that listed it:
+
+- **domains**: ``evil.top`` covers the host ``evil.top`` and every subdomain,
+  on label boundaries (``notevil.top`` is not covered);
+- **expressions**: Safe Browsing lookup expressions such as
+  ``evil.top/phish/`` or ``a.b.c/x.html?q``, matched against the lookup
+  expressions of the canonical URL (host suffixes x path prefixes), so
+  ``evil.top/phish/`` covers ``http://a.evil.top/phish/x.html``;
+- **full hashes**: the SHA-256 of such an expression, for lists shared
+  without their plaintext.
+
+Representation (compact, for millions of entries): one dict keyed by host
+name holds both the listed domains and the hosts that carry listed
+expressions. A decision walks its host's suffixes once (one probe per
+label); only when some suffix carries expressions are the URL's lookup
+expressions computed and probed. Values are shared :class:`ListEntry`
+objects (a tuple of them when several lists name the same key), so an entry
+costs a dict slot and its key string. A match returns the first *active*
+entry, most specific first: domains from the longest suffix, then
+expressions in Safe Browsing order, then full hashes.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from hashlib import sha256
+from typing import Final, TypeAlias
 
-from linkgate.domains.index import SuffixIndex
-from linkgate.urls.canonical import expressions
+from linkgate.urls.canonical import expressions, lookup_parts
+
+__all__ = ["ListEntry", "ThreatLists"]
 
 
 @dataclass(frozen=True, slots=True)
 class ListEntry:
+    """The list that listed an entry: its id (the list's name), category and expiry."""
+
     list_id: str
     category: str
     expires_at: datetime | None = None
@@ -20,46 +48,180 @@ class ListEntry:
         return self.expires_at is None or at < self.expires_at
 
 
-class ThreatLists:
-    """In-memory threat lists.
+_Listed: TypeAlias = ListEntry | tuple[ListEntry, ...]
 
-    Domains match the host and its subdomains. URL prefixes and full hashes
-    are matched through the Safe Browsing lookup expressions of the
-    canonical URL (host suffixes × path prefixes), so ``evil.top/phish/``
-    covers ``http://a.evil.top/phish/x.html``.
-    """
+
+class _HostNode:
+    """A host that carries listed expressions, and maybe is a listed domain too."""
+
+    __slots__ = ("domain",)
+
+    def __init__(self, domain: _Listed | None) -> None:
+        self.domain = domain
+
+
+_EXPRESSIONS_ONLY: Final = _HostNode(None)
+
+
+def _add(existing: _Listed | None, entry: ListEntry) -> _Listed:
+    if existing is None:
+        return entry
+    if isinstance(existing, ListEntry):
+        return existing if existing == entry else (existing, entry)
+    return existing if entry in existing else (*existing, entry)
+
+
+def _active(listed: _Listed, at: datetime) -> ListEntry | None:
+    if isinstance(listed, ListEntry):
+        return listed if listed.active(at) else None
+    for entry in listed:
+        if entry.active(at):
+            return entry
+    return None
+
+
+def _normalise_host(name: str) -> str:
+    name = name.strip().lower()
+    if name.endswith("."):
+        name = name[:-1]
+    if name.startswith("*."):
+        name = name[2:]
+    elif name.startswith("."):
+        name = name[1:]
+    return name
+
+
+class ThreatLists:
+    """In-memory threat lists (immutable once published in a snapshot)."""
+
+    __slots__ = ("_counts", "_expressions", "_hashes", "_hosts")
 
     def __init__(self) -> None:
-        self._domains: SuffixIndex[ListEntry] = SuffixIndex()
-        self._domain_count = 0
-        self._expressions: dict[str, ListEntry] = {}
-        self._hashes: dict[bytes, ListEntry] = {}
+        # host -> ListEntry | tuple (a listed domain) or _HostNode (a host with expressions)
+        self._hosts: dict[str, object] = {}
+        self._expressions: dict[str, _Listed] = {}
+        self._hashes: dict[bytes, _Listed] = {}
+        self._counts = [0, 0, 0]  # domains, expressions, full hashes (distinct keys)
 
     def __len__(self) -> int:
-        return self._domain_count + len(self._expressions) + len(self._hashes)
+        return sum(self._counts)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Distinct keys by kind: ``domain``, ``expression``, ``full_hash``."""
+        domains, exprs, hashes = self._counts
+        return {"domain": domains, "expression": exprs, "full_hash": hashes}
 
     def add_domain(self, domain: str, entry: ListEntry) -> None:
-        self._domains[domain] = entry
-        self._domain_count += 1
+        """List ``domain`` and its subdomains; ``ValueError`` for an empty or malformed name."""
+        name = _normalise_host(domain)
+        if not name or "*" in name or "/" in name or "" in name.split("."):
+            raise ValueError(f"not a domain: {domain!r}")
+        hosts = self._hosts
+        node = hosts.get(name)
+        if isinstance(node, _HostNode):
+            if node.domain is None:
+                self._counts[0] += 1
+            hosts[name] = _HostNode(_add(node.domain, entry))
+            return
+        if node is None:
+            self._counts[0] += 1
+        hosts[name] = _add(node, entry)  # type: ignore[arg-type]
 
     def add_expression(self, expression: str, entry: ListEntry) -> None:
         """A Safe Browsing lookup expression such as ``evil.top/phish/`` or ``a.b.c/x.html?q``."""
-        self._expressions[expression] = entry
+        host, slash, _ = expression.partition("/")
+        if not host or not slash:
+            raise ValueError(f"not a lookup expression (host/path): {expression!r}")
+        existing = self._expressions.get(expression)
+        if existing is None:
+            self._counts[1] += 1
+        self._expressions[expression] = _add(existing, entry)
+        node = self._hosts.get(host)
+        if node is None:
+            self._hosts[host] = _EXPRESSIONS_ONLY
+        elif not isinstance(node, _HostNode):
+            self._hosts[host] = _HostNode(node)  # type: ignore[arg-type]
 
     def add_full_hash(self, full_hash: bytes, entry: ListEntry) -> None:
-        self._hashes[full_hash] = entry
+        """The SHA-256 (32 bytes) of a lookup expression."""
+        if len(full_hash) != 32:
+            raise ValueError(f"a full hash is 32 bytes, not {len(full_hash)}")
+        key = bytes(full_hash)
+        existing = self._hashes.get(key)
+        if existing is None:
+            self._counts[2] += 1
+        self._hashes[key] = _add(existing, entry)
+
+    def add_entries(self, kind: str, values: Iterable[str | bytes], entry: ListEntry) -> int:
+        """Add many entries of one kind (``domain``, ``expression``, ``full_hash``)."""
+        count = 0
+        if kind == "domain":
+            for value in values:
+                self.add_domain(str(value), entry)
+                count += 1
+        elif kind == "expression":
+            for value in values:
+                self.add_expression(str(value), entry)
+                count += 1
+        elif kind == "full_hash":
+            for value in values:
+                self.add_full_hash(
+                    value if isinstance(value, bytes) else bytes.fromhex(value), entry
+                )
+                count += 1
+        else:
+            raise ValueError(f"unknown entry kind {kind!r}")
+        return count
 
     def match(self, *, host: str | None, canonical: str | None, at: datetime) -> ListEntry | None:
-        if host:
-            entry = self._domains.find_normalised(host)
-            if entry is not None and entry.active(at):
-                return entry
-        if canonical is None or not host or not (self._expressions or self._hashes):
+        """The first active entry covering the link, or ``None``.
+
+        ``host`` is the canonical host (lower case, no trailing dot);
+        ``canonical`` the Safe Browsing canonical URL.
+        """
+        if not host:
             return None
-        for expr in expressions(canonical):
-            entry = self._expressions.get(expr)
-            if entry is None and self._hashes:
-                entry = self._hashes.get(sha256(expr.encode()).digest())
-            if entry is not None and entry.active(at):
-                return entry
+        hosts = self._hosts
+        found: ListEntry | None = None
+        with_expressions = False
+        pos = 0
+        while True:
+            node = hosts.get(host[pos:] if pos else host)
+            if node is not None:
+                if isinstance(node, _HostNode):
+                    with_expressions = True
+                    listed = node.domain
+                else:
+                    listed = node  # type: ignore[assignment]
+                if listed is not None and found is None:
+                    found = _active(listed, at)
+            pos = host.find(".", pos) + 1
+            if not pos:
+                break
+        if found is not None:
+            return found
+        if canonical is None or not (with_expressions or self._hashes):
+            return None
+        if with_expressions:
+            # Only the lookup hosts that carry expressions are probed, in Safe Browsing order.
+            lookup_hosts, paths = lookup_parts(canonical)
+            table = self._expressions
+            for lookup_host in lookup_hosts:
+                if not isinstance(hosts.get(lookup_host), _HostNode):
+                    continue
+                for path in paths:
+                    listed = table.get(lookup_host + path)
+                    if listed is not None:
+                        hit = _active(listed, at)
+                        if hit is not None:
+                            return hit
+        if self._hashes:
+            hashes = self._hashes
+            for expr in expressions(canonical):
+                listed = hashes.get(sha256(expr.encode("utf-8", "surrogatepass")).digest())
+                if listed is not None:
+                    hit = _active(listed, at)
+                    if hit is not None:
+                        return hit
         return None

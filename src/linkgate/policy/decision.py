@@ -109,6 +109,7 @@ class Decision:
     signals: tuple[str, ...] = ()
     mini_program: MiniProgramLink | None = None
     reason_text: dict[str, str] = field(default_factory=dict)
+    domain: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -125,6 +126,7 @@ class Decision:
             "reason_text": self.reason_text,
             "category": self.category,
             "platform": self.platform,
+            "domain": self.domain,
             "link_kind": self.link_kind,
             "signals": list(self.signals),
             "mini_program": self.mini_program.to_dict() if self.mini_program else None,

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from linkgate.enforcement.blocks import BlockIndex
@@ -50,6 +50,7 @@ class Situation:
     group_setting: str | None = None
     viewer_opt_out: bool = False
     content: tuple[ContentSignal, ...] = ()
+    forwards: Mapping[timedelta, int] = field(default_factory=dict)
 
     @property
     def user(self) -> str | None:
@@ -65,6 +66,7 @@ class State:
     blocks: BlockIndex = field(default_factory=BlockIndex)
     credit: Mapping[str, float] = field(default_factory=dict)
     senders: SenderTable = field(default_factory=SenderTable)
+    domain_credit: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,8 +179,9 @@ class _Static:
 class Evaluator:
     """A compiled policy: evaluates decisions without I/O."""
 
-    def __init__(self, policy: Policy) -> None:
+    def __init__(self, policy: Policy, paused: Mapping[str, str] | None = None) -> None:
         self.policy = policy
+        self.paused: Mapping[str, str] = dict(paused or {})
         times = sorted({t for p in policy.rollout.phases for t in p.boundaries()})
         self._boundaries: tuple[datetime, ...] = tuple(times)
         self._stamps: tuple[float, ...] = tuple(t.timestamp() for t in times)
@@ -224,6 +227,7 @@ class Evaluator:
         held_back: Phase | None = None
         connected: set[str] = set()
         extra: list[Constraint] = []
+        paused: Phase | None = None
         for phase in rollout.phases:
             if not self._active(phase, at):
                 continue
@@ -232,6 +236,9 @@ class Evaluator:
             if phase.link_kinds is not None and link_kind not in phase.link_kinds:
                 continue
             if not phase.platforms.matches(platform_id, tier, rank):
+                continue
+            if phase.id in self.paused:
+                paused = paused or phase
                 continue
             if phase.percent_at(at) < 100 and phase.id not in admitted:
                 held_back = held_back or phase
@@ -242,7 +249,20 @@ class Evaluator:
                 extra.append(_constraint("rollout", phase.id, phase.effect))
         out: list[Constraint] = []
         if open_phase is None:
-            if held_back is not None:
+            if paused is not None:
+                out.append(
+                    Constraint(
+                        stage="rollout",
+                        rule=paused.id,
+                        source=paused.source,
+                        reason="rollout_paused",
+                        treatment=rollout.closed.treatment,
+                        warn=rollout.closed.warn,
+                        remove=rollout.closed.remove,
+                        detail=f"{paused.id} is paused: {self.paused[paused.id]}",
+                    )
+                )
+            elif held_back is not None:
                 out.append(
                     Constraint(
                         stage="rollout",
@@ -386,30 +406,62 @@ class Evaluator:
                     )
                 )
         parsed = facts.parsed
-        for block in state.blocks.match(
-            canonical=facts.canonical,
-            host=facts.host,
-            path=parsed.pathname if parsed is not None else "",
-            platform_id=facts.platform_id,
-            at=at,
-        ):
+        path = parsed.pathname if parsed is not None else ""
+        override = (
+            state.blocks.override(
+                canonical=facts.canonical,
+                host=facts.host,
+                path=path,
+                platform_id=facts.platform_id,
+                at=at,
+            )
+            if state.blocks.overrides
+            else None
+        )
+        if override is not None:
             out.append(
                 Constraint(
                     stage="enforcement",
-                    rule=f"block.{block.id}",
+                    rule=f"override.{override.id}",
                     source=None,
-                    reason=block.reason,
-                    treatment=block.treatment,
-                    category=block.category,
-                    detail=f"{block.scope} block on {block.target}",
-                    expires_at=block.expires_at,
+                    reason=None,
+                    detail=f"allow override on {override.scope} {override.target} until "
+                    f"{override.expires_at.isoformat()}: blocks and credit bands do not apply"
+                    + (f" ({override.note})" if override.note else ""),
+                    expires_at=override.expires_at,
                 )
             )
+        else:
+            for block in state.blocks.match(
+                canonical=facts.canonical,
+                host=facts.host,
+                path=path,
+                platform_id=facts.platform_id,
+                at=at,
+            ):
+                until = (
+                    f" until {block.expires_at.isoformat()}"
+                    if block.expires_at is not None
+                    else " until lifted"
+                )
+                out.append(
+                    Constraint(
+                        stage="enforcement",
+                        rule=f"block.{block.id}",
+                        source=None,
+                        reason=block.reason,
+                        treatment=block.treatment,
+                        category=block.category,
+                        detail=(block.detail or f"{block.scope} block on {block.target}") + until,
+                        expires_at=block.expires_at,
+                    )
+                )
         out.extend(self._group(facts, situation))
-        credit = self._credit(facts, state)
-        if credit is not None:
-            out.append(credit)
+        if override is None:
+            out.extend(self._credit(facts, state))
         out.extend(self._content(situation))
+        if situation.forwards and self.policy.forward_limits:
+            out.extend(self._forward_limits(situation))
         sender = state.senders.get(situation.sender, at)
         if sender is not None:
             effect = self.policy.senders.effect_for(sender.action)
@@ -422,6 +474,25 @@ class Evaluator:
                         reason="sender_restricted",
                         detail=f"sender {sender.action}: {sender.reason}",
                         expires_at=sender.expires_at,
+                    )
+                )
+        return out
+
+    def _forward_limits(self, situation: Situation) -> list[Constraint]:
+        out: list[Constraint] = []
+        for limit in self.policy.forward_limits:
+            if situation.channel not in limit.channels:
+                continue
+            count = situation.forwards.get(limit.window, 0)
+            if count > limit.max_forwards:
+                out.append(
+                    _constraint(
+                        "forward",
+                        f"forward_limits.{limit.id}",
+                        limit.effect,
+                        reason="forward_limit",
+                        detail=f"shared {count} times in {limit.window} "
+                        f"(limit {limit.max_forwards})",
                     )
                 )
         return out
@@ -491,13 +562,25 @@ class Evaluator:
             )
         return out
 
-    def _credit(self, facts: UrlFacts, state: State) -> Constraint | None:
+    def _credit(self, facts: UrlFacts, state: State) -> list[Constraint]:
+        out: list[Constraint] = []
         platform = facts.platform
-        if platform is None or not state.credit:
-            return None
-        score = state.credit.get(platform.id)
-        if score is None:
-            return None
+        if platform is not None and state.credit:
+            score = state.credit.get(platform.id)
+            if score is not None:
+                c = self._band_constraint(score, f"platform {platform.id}")
+                if c is not None:
+                    out.append(c)
+        domain = facts.registrable_domain
+        if domain is not None and state.domain_credit:
+            score = state.domain_credit.get(domain)
+            if score is not None:
+                c = self._band_constraint(score, f"domain {domain}")
+                if c is not None:
+                    out.append(c)
+        return out
+
+    def _band_constraint(self, score: float, whose: str) -> Constraint | None:
         band = self.band(score)
         if band is None or not _has_effect(band.effect):
             return None
@@ -506,7 +589,7 @@ class Evaluator:
             f"credit.bands.{band.id}",
             band.effect,
             reason="credit_band",
-            detail=f"credit score {score:g} is in band {band.id} (≥ {band.min:g})",
+            detail=f"{whose} credit score {score:g} is in band {band.id} (≥ {band.min:g})",
         )
 
     def _content(self, situation: Situation) -> list[Constraint]:
@@ -604,6 +687,7 @@ class Evaluator:
             "content": "if the page's content were not classified as "
             + (outcome.category or "violating"),
             "sender": "if the sender were not restricted",
+            "forward": "when fewer shares of this link fall in the window",
             "enforcement": "when the block is lifted or expires",
             "threat_list": "if the link were not on a threat list",
             "deception": "if the link did not look deceptive",
@@ -665,21 +749,30 @@ class Evaluator:
     def _credit_counterfactual(
         self, outcome: Outcome, facts: UrlFacts, situation: Situation, state: State
     ) -> Counterfactual | None:
-        platform = facts.platform
-        if platform is None:
+        platform_id = facts.platform_id
+        domain = facts.registrable_domain
+        scores = [
+            s
+            for s in (
+                state.credit.get(platform_id) if platform_id is not None else None,
+                state.domain_credit.get(domain) if domain is not None else None,
+            )
+            if s is not None
+        ]
+        if not scores:
             return None
-        score = state.credit.get(platform.id)
-        if score is None:
-            return None
+        lowest = min(scores)
         for band in reversed(self._bands):
-            if band.min <= score:
+            if band.min <= lowest:
                 continue
             credit = dict(state.credit)
-            credit[platform.id] = band.min
+            domain_credit = dict(state.domain_credit)
+            if platform_id is not None and platform_id in credit:
+                credit[platform_id] = max(credit[platform_id], band.min)
+            if domain is not None and domain in domain_credit:
+                domain_credit[domain] = max(domain_credit[domain], band.min)
             trial = self.evaluate(
-                facts,
-                situation,
-                State(state.threats, state.blocks, credit, state.senders),
+                facts, situation, replace(state, credit=credit, domain_credit=domain_credit)
             )
             if RANK[trial.treatment] < RANK[outcome.treatment]:
                 return Counterfactual(
@@ -703,5 +796,6 @@ STAGES: tuple[str, ...] = (
     "tier",
     "credit",
     "content",
+    "forward",
     "sender",
 )

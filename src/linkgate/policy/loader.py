@@ -12,30 +12,37 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import resources
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, TypeVar
 
 from linkgate import datafile
+from linkgate.credit.score import CreditParams
 from linkgate.datafile import DataFileError, Node, Problem, Problems
+from linkgate.enforcement.ladder import LadderParams
 from linkgate.enforcement.senders import SENDER_ACTIONS
+from linkgate.enforcement.spam import MEASURES, Rung, SpamParams, Threshold
 from linkgate.policy.model import (
     DEFAULT_CONTINUE_RATES,
     CategoryEffects,
     ChannelRule,
     CreditBand,
     Effect,
+    ForwardLimit,
     Funnel,
     GroupPolicy,
     Phase,
     PlatformSelector,
     Policy,
     RampStep,
+    ReportPolicy,
     Rollout,
     TierBaseline,
+    ViolationPolicy,
 )
+from linkgate.reports.weighting import WeightParams
 from linkgate.vocabulary import (
     CAPABILITIES,
     CHANNELS,
@@ -43,6 +50,7 @@ from linkgate.vocabulary import (
     INTERSTITIALS,
     LINK_KINDS,
     POLICY_PATHS,
+    REPORT_CATEGORIES,
     TIERS,
     TREATMENTS,
 )
@@ -350,9 +358,20 @@ def _phase(node: Node) -> Phase | None:
 
 
 def _rollout(node: Node) -> Rollout | None:
-    fields = node.mapping(required=("closed", "phases"), optional=("gated_capabilities",))
+    fields = node.mapping(required=("closed", "phases"), optional=("gated_capabilities", "safety"))
     if fields is None or not {"closed", "phases"} <= fields.keys():
         return None
+    min_shares = 200
+    if "safety" in fields:
+        safety = fields["safety"].mapping(required=("min_shares",))
+        found = (
+            safety["min_shares"].integer(minimum=1)
+            if safety is not None and "min_shares" in safety
+            else None
+        )
+        if found is None:
+            return None
+        min_shares = found
     closed = _effect(fields["closed"])
     if closed is not None and closed.treatment is None:
         fields["closed"].problem("names no treatment", "treatment: copy_only (or another)")
@@ -368,7 +387,12 @@ def _rollout(node: Node) -> Rollout | None:
         seen.add(phase.id)
     if closed is None or phases is None or ("gated_capabilities" in fields and gated is None):
         return None
-    return Rollout(closed=closed, gated_capabilities=gated or frozenset(), phases=tuple(phases))
+    return Rollout(
+        closed=closed,
+        gated_capabilities=gated or frozenset(),
+        phases=tuple(phases),
+        safety_min_shares=min_shares,
+    )
 
 
 # -- other sections -----------------------------------------------------------
@@ -487,17 +511,331 @@ def _band(node: Node) -> CreditBand | None:
     return CreditBand(bid, low, effect)
 
 
-def _credit(node: Node) -> tuple[CreditBand, ...] | None:
-    fields = node.mapping(required=("bands",))
+CREDIT_KEYS = (
+    "start",
+    "points_per_rate",
+    "confidence_z",
+    "window_days",
+    "prior_shares",
+    "recovery",
+    "min_links_for_platform",
+)
+
+
+def _credit(node: Node) -> tuple[tuple[CreditBand, ...], CreditParams] | None:
+    fields = node.mapping(required=("bands",), optional=CREDIT_KEYS)
     if fields is None or "bands" not in fields:
         return None
     bands = fields["bands"].each(_band)
-    if bands is None:
+    d = CreditParams()
+    start = _opt(fields, "start", lambda n: n.number(minimum=1, maximum=1000))
+    slope = _opt(fields, "points_per_rate", lambda n: n.number(minimum=0))
+    z = _opt(fields, "confidence_z", lambda n: n.number(minimum=0, maximum=10))
+    window = _opt(fields, "window_days", lambda n: n.integer(minimum=1, maximum=3650))
+    prior = _opt(fields, "prior_shares", lambda n: n.integer(minimum=0))
+    links = _opt(fields, "min_links_for_platform", lambda n: n.integer(minimum=1))
+    recovery = _opt(fields, "recovery", _recovery)
+    parsed = {
+        "start": start,
+        "points_per_rate": slope,
+        "confidence_z": z,
+        "window_days": window,
+        "prior_shares": prior,
+        "min_links_for_platform": links,
+        "recovery": recovery,
+    }
+    if bands is None or any(k in fields and v is None for k, v in parsed.items()):
         return None
     if bands and min(b.min for b in bands) > 0:
         fields["bands"].problem("no band covers a score of 0", "a band with min: 0")
         return None
-    return tuple(bands)
+    params = CreditParams(
+        start=d.start if start is None else start,
+        points_per_rate=d.points_per_rate if slope is None else slope,
+        z=d.z if z is None else z,
+        window_days=d.window_days if window is None else window,
+        prior_shares=d.prior_shares if prior is None else prior,
+        recovery_points=d.recovery_points if recovery is None else recovery[0],
+        recovery_days=d.recovery_days if recovery is None else recovery[1],
+        min_links=d.min_links if links is None else links,
+    )
+    return tuple(bands), params
+
+
+def _recovery(node: Node) -> tuple[float, float] | None:
+    fields = node.mapping(required=("points", "days"))
+    if fields is None or not {"points", "days"} <= fields.keys():
+        return None
+    points = fields["points"].number(minimum=0)
+    days = fields["days"].number(minimum=0.001)
+    if points is None or days is None:
+        return None
+    return points, days
+
+
+_DURATION_UNITS = {"m": 60, "h": 3600, "d": 86_400, "w": 604_800}
+
+
+def _duration(node: Node, *, none_word: str | None = None) -> tuple[timedelta | None] | None:
+    """``12h``, ``1d``, ``7d``, ``30m``, ``2w``, or ``none_word`` (no expiry): a 1-tuple."""
+    text = node.string()
+    if text is None:
+        return None
+    if none_word is not None and text == none_word:
+        return (None,)
+    unit = _DURATION_UNITS.get(text[-1:])
+    number = text[:-1]
+    if unit is None or not number.isdigit() or int(number) == 0:
+        node.problem(
+            f"{text!r} is not a duration",
+            "like 30m, 12h, 1d, 2w" + (f", or {none_word}" if none_word else ""),
+        )
+        return None
+    return (timedelta(seconds=int(number) * unit),)
+
+
+VIOLATION_KEYS = (
+    "ladder",
+    "lookback_days",
+    "path_min_urls",
+    "domain_min_urls",
+    "domain_min_severity",
+    "evasion",
+    "flip_window_days",
+    "effect",
+)
+
+
+def _violations(node: Node) -> ViolationPolicy | None:
+    fields = node.mapping(optional=VIOLATION_KEYS)
+    if fields is None:
+        return None
+    d = LadderParams()
+    ladder: list[timedelta | None] | None = None
+    if "ladder" in fields:
+        items = fields["ladder"].sequence(min_items=1)
+        if items is not None:
+            steps = [_duration(n, none_word="until_appeal") for n in items]
+            ladder = [step[0] for step in steps if step is not None]
+            if len(ladder) != len(steps):
+                ladder = None
+    lookback = _opt(fields, "lookback_days", lambda n: n.integer(minimum=1, maximum=3650))
+    path_min = _opt(fields, "path_min_urls", lambda n: n.integer(minimum=1))
+    domain_min = _opt(fields, "domain_min_urls", lambda n: n.integer(minimum=1))
+    severity = _opt(fields, "domain_min_severity", lambda n: n.number(minimum=0))
+    evasion = _opt(fields, "evasion", lambda n: _duration(n, none_word="permanent"))
+    flip = _opt(fields, "flip_window_days", lambda n: n.integer(minimum=0, maximum=3650))
+    effect = _opt(fields, "effect", _effect)
+    parsed = {
+        "ladder": ladder,
+        "lookback_days": lookback,
+        "path_min_urls": path_min,
+        "domain_min_urls": domain_min,
+        "domain_min_severity": severity,
+        "evasion": evasion,
+        "flip_window_days": flip,
+        "effect": effect,
+    }
+    if any(k in fields and v is None for k, v in parsed.items()):
+        return None
+    if effect is not None and effect.treatment is None:
+        fields["effect"].problem("names no treatment", "treatment: blocked (or copy_only)")
+        return None
+    params = LadderParams(
+        rungs=tuple(ladder) if ladder is not None else d.rungs,
+        lookback_days=d.lookback_days if lookback is None else lookback,
+        path_min_urls=d.path_min_urls if path_min is None else path_min,
+        domain_min_urls=d.domain_min_urls if domain_min is None else domain_min,
+        domain_min_severity=d.domain_min_severity if severity is None else severity,
+        evasion=d.evasion if evasion is None else evasion[0],
+        flip_window_days=d.flip_window_days if flip is None else flip,
+    )
+    return ViolationPolicy(
+        ladder=params, effect=effect or Effect(treatment="blocked"), source=node.where
+    )
+
+
+def _threshold(node: Node) -> Threshold | None:
+    fields = node.mapping(required=("id", "measure", "window", "limit"))
+    if fields is None or not {"id", "measure", "window", "limit"} <= fields.keys():
+        return None
+    tid = fields["id"].string()
+    measure = fields["measure"].choice(MEASURES)
+    window = _duration(fields["window"])
+    limit = fields["limit"].integer(minimum=1)
+    if tid is None or measure is None or window is None or window[0] is None or limit is None:
+        return None
+    return Threshold(tid, measure, window[0], limit, node.where)  # type: ignore[arg-type]
+
+
+def _rung(node: Node) -> Rung | None:
+    fields = node.mapping(required=("action",), optional=("duration",))
+    if fields is None or "action" not in fields:
+        return None
+    action = fields["action"].choice(SENDER_ACTIONS)
+    duration = _opt(fields, "duration", lambda n: _duration(n, none_word="permanent"))
+    if action is None or ("duration" in fields and duration is None):
+        return None
+    if action in ("restrict_links", "ban") and (duration is None or duration[0] is None):
+        node.problem(f"{action} needs a duration", "duration: 24h (or 7d, 30d …)")
+        return None
+    return Rung(action, duration[0] if duration is not None else None)  # type: ignore[arg-type]
+
+
+ENFORCEMENT_KEYS = ("thresholds", "ladder", "cooldown", "lookback_days", "upheld_reports")
+
+
+def _enforcement(node: Node) -> SpamParams | None:
+    fields = node.mapping(optional=ENFORCEMENT_KEYS)
+    if fields is None:
+        return None
+    d = SpamParams()
+    thresholds = _opt(fields, "thresholds", lambda n: n.each(_threshold))
+    ladder = _opt(fields, "ladder", lambda n: n.each(_rung))
+    cooldown = _opt(fields, "cooldown", lambda n: _duration(n, none_word="none"))
+    lookback = _opt(fields, "lookback_days", lambda n: n.integer(minimum=1, maximum=3650))
+    reports = _opt(fields, "upheld_reports", lambda n: n.integer(minimum=0))
+    parsed = {
+        "thresholds": thresholds,
+        "ladder": ladder,
+        "cooldown": cooldown,
+        "lookback_days": lookback,
+        "upheld_reports": reports,
+    }
+    if any(k in fields and v is None for k, v in parsed.items()):
+        return None
+    if ladder is not None and not ladder:
+        fields["ladder"].problem("the ladder is empty", "at least one action")
+        return None
+    seen: set[str] = set()
+    for i, t in enumerate(thresholds or []):
+        if t.id in seen:
+            fields["thresholds"].child(i).child("id").problem(f"duplicate threshold id {t.id!r}")
+            return None
+        seen.add(t.id)
+    return SpamParams(
+        thresholds=tuple(thresholds or ()),
+        ladder=tuple(ladder) if ladder else d.ladder,
+        cooldown=(cooldown[0] or timedelta(0)) if cooldown is not None else d.cooldown,
+        lookback=timedelta(days=lookback) if lookback is not None else d.lookback,
+        upheld_reports=d.upheld_reports if reports is None else reports,
+    )
+
+
+def _forward_limit(node: Node) -> ForwardLimit | None:
+    fields = node.mapping(required=("id", "window", "max_forwards", "channels", "effect"))
+    if fields is None or len(fields) < 5:
+        return None
+    fid = fields["id"].string()
+    window = _duration(fields["window"])
+    most = fields["max_forwards"].integer(minimum=1)
+    channels = _choices(fields["channels"], CHANNELS)
+    effect = _effect(fields["effect"])
+    if fid is None or window is None or window[0] is None or most is None:
+        return None
+    if channels is None or effect is None:
+        return None
+    if effect.treatment is None:
+        fields["effect"].problem("names no treatment", "treatment: copy_only (or blocked)")
+        return None
+    return ForwardLimit(fid, window[0], most, channels, effect, node.where)
+
+
+REPORT_KEYS = ("restrict_weight", "restrict", "severity", "weighting", "rate_limit", "appeals")
+WEIGHTING_KEYS = (
+    "new_account_days",
+    "new_account_factor",
+    "burst_minutes",
+    "created_together_minutes",
+    "accuracy_window_days",
+)
+
+
+def _weighting(node: Node) -> WeightParams | None:
+    fields = node.mapping(optional=WEIGHTING_KEYS)
+    if fields is None:
+        return None
+    d = WeightParams()
+    values = {
+        "new_account_days": _opt(fields, "new_account_days", lambda n: n.number(minimum=0)),
+        "new_account_factor": _opt(
+            fields, "new_account_factor", lambda n: n.number(minimum=0, maximum=1)
+        ),
+        "burst_minutes": _opt(fields, "burst_minutes", lambda n: n.number(minimum=0)),
+        "created_together_minutes": _opt(
+            fields, "created_together_minutes", lambda n: n.number(minimum=0)
+        ),
+        "accuracy_window_days": _opt(
+            fields, "accuracy_window_days", lambda n: n.integer(minimum=1)
+        ),
+    }
+    if any(k in fields and v is None for k, v in values.items()):
+        return None
+    return WeightParams(
+        new_account_days=d.new_account_days
+        if values["new_account_days"] is None
+        else float(values["new_account_days"]),
+        new_account_factor=d.new_account_factor
+        if values["new_account_factor"] is None
+        else float(values["new_account_factor"]),
+        burst_minutes=d.burst_minutes
+        if values["burst_minutes"] is None
+        else float(values["burst_minutes"]),
+        created_together_minutes=d.created_together_minutes
+        if values["created_together_minutes"] is None
+        else float(values["created_together_minutes"]),
+        accuracy_window_days=int(values["accuracy_window_days"] or d.accuracy_window_days),
+    )
+
+
+def _reports(node: Node) -> ReportPolicy | None:
+    fields = node.mapping(optional=REPORT_KEYS)
+    if fields is None:
+        return None
+    d = ReportPolicy()
+    weight = _opt(fields, "restrict_weight", lambda n: n.number(minimum=0.01))
+    restrict = _opt(
+        fields, "restrict", lambda n: _category_effects(n, "categories", REPORT_CATEGORIES)
+    )
+    severity: dict[str, float] | None = None
+    if "severity" in fields:
+        sev = fields["severity"].mapping(optional=REPORT_CATEGORIES)
+        if sev is not None:
+            found = {k: v.number(minimum=0, maximum=100) for k, v in sev.items()}
+            if all(v is not None for v in found.values()):
+                severity = {k: float(v) for k, v in found.items() if v is not None}
+    weighting = _opt(fields, "weighting", _weighting)
+    per_hour = per_day = None
+    if "rate_limit" in fields:
+        limit = fields["rate_limit"].mapping(required=("per_hour", "per_day"))
+        if limit is not None and {"per_hour", "per_day"} <= limit.keys():
+            per_hour = limit["per_hour"].integer(minimum=1)
+            per_day = limit["per_day"].integer(minimum=1)
+    due: int | None = None
+    if "appeals" in fields:
+        appeals = fields["appeals"].mapping(required=("due_hours",))
+        if appeals is not None and "due_hours" in appeals:
+            due = appeals["due_hours"].integer(minimum=1, maximum=24 * 365)
+    parsed = {
+        "restrict_weight": weight,
+        "restrict": restrict,
+        "severity": severity,
+        "weighting": weighting,
+        "rate_limit": per_hour if per_day is not None else None,
+        "appeals": due,
+    }
+    if any(k in fields and v is None for k, v in parsed.items()):
+        return None
+    return ReportPolicy(
+        restrict_weight=d.restrict_weight if weight is None else weight,
+        restrict=restrict or d.restrict,
+        severity=severity if severity is not None else {},
+        weighting=weighting or d.weighting,
+        per_hour=per_hour or d.per_hour,
+        per_day=per_day or d.per_day,
+        appeal_due_hours=due or d.appeal_due_hours,
+        source=node.where,
+    )
 
 
 def _reasons(node: Node) -> dict[str, dict[str, str]] | None:
@@ -603,6 +941,10 @@ SECTIONS_OPTIONAL = (
     "senders",
     "mini_program_links",
     "reasons",
+    "reports",
+    "violations",
+    "enforcement",
+    "forward_limits",
     "simulator",
 )
 
@@ -674,6 +1016,10 @@ def parse_policy(text: str | bytes, file: str = "<policy>", *, preset: str | Non
     senders = _opt(fields, "senders", _senders)
     expiry = _opt(fields, "mini_program_links", _mini_program_days)
     reasons = _opt(fields, "reasons", _reasons)
+    reports = _opt(fields, "reports", _reports)
+    violations = _opt(fields, "violations", _violations)
+    enforcement = _opt(fields, "enforcement", _enforcement)
+    forward_limits = _opt(fields, "forward_limits", lambda n: n.each(_forward_limit))
     funnel = _opt(fields, "simulator", _simulator)
 
     problems.raise_if_any()
@@ -689,7 +1035,12 @@ def parse_policy(text: str | bytes, file: str = "<policy>", *, preset: str | Non
         channel_rules=channel_rules or (),
         deception=deception or CategoryEffects(Effect(treatment="plain_page", warn=True), {}),
         groups=groups,
-        credit_bands=credit or (),
+        credit_bands=credit[0] if credit is not None else (),
+        credit=credit[1] if credit is not None else CreditParams(),
+        reports=reports or ReportPolicy(),
+        violations=violations or ViolationPolicy(),
+        enforcement=enforcement or SpamParams(),
+        forward_limits=tuple(forward_limits or ()),
         content=content or CategoryEffects(None, {}, 0.5),
         threat_lists=threats or CategoryEffects(Effect(treatment="blocked"), {}),
         senders=senders or CategoryEffects(None, {}),

@@ -7,9 +7,13 @@ The loader (``policy.loader``) builds these from YAML; the evaluator
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from linkgate.credit.score import CreditParams
+from linkgate.enforcement.ladder import LadderParams
+from linkgate.enforcement.spam import SpamParams
+from linkgate.reports.weighting import WeightParams
 from linkgate.vocabulary import Treatment
 
 
@@ -97,6 +101,7 @@ class Rollout:
     closed: Effect
     gated_capabilities: frozenset[str]
     phases: tuple[Phase, ...]
+    safety_min_shares: int = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +181,47 @@ class Funnel:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportPolicy:
+    """How reports are counted and when they restrict a link pending review."""
+
+    restrict_weight: float = 3.0
+    restrict: CategoryEffects = field(
+        default_factory=lambda: CategoryEffects(Effect(treatment="copy_only"), {})
+    )
+    severity: dict[str, float] = field(default_factory=dict)
+    weighting: WeightParams = field(default_factory=WeightParams)
+    per_hour: int = 20
+    per_day: int = 100
+    appeal_due_hours: int = 72
+    source: str | None = None
+
+    def severity_of(self, category: str) -> float:
+        return self.severity.get(category, 1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class ViolationPolicy:
+    """What an upheld violation does: the ladder of blocks and its effect."""
+
+    ladder: LadderParams = field(default_factory=LadderParams)
+    effect: Effect = field(default_factory=lambda: Effect(treatment="blocked"))
+    source: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardLimit:
+    """After ``max_forwards`` shares of one link within ``window``, shares into
+    ``channels`` get ``effect`` (reason ``forward_limit``)."""
+
+    id: str
+    window: timedelta
+    max_forwards: int
+    channels: frozenset[str]
+    effect: Effect
+    source: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     name: str
     path: str
@@ -193,6 +239,11 @@ class Policy:
     mini_program_expiry_days: int
     reasons: dict[str, dict[str, str]]
     files: tuple[str, ...] = field(default=())
+    credit: CreditParams = field(default_factory=CreditParams)
+    reports: ReportPolicy = field(default_factory=ReportPolicy)
+    violations: ViolationPolicy = field(default_factory=ViolationPolicy)
+    enforcement: SpamParams = field(default_factory=SpamParams)
+    forward_limits: tuple[ForwardLimit, ...] = ()
     funnel: Funnel = field(default_factory=Funnel)
 
     def baseline(self, tier: str, channel: str) -> TierBaseline:

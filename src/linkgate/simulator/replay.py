@@ -12,12 +12,14 @@ reason, the rules that bound it (from the trace) and the expected opens
 (the policy's funnel). Decisions are pure, so equal inputs give equal
 classes. The replay inspects each distinct URL once and keeps only what the
 evaluator reads of its facts (validity, scheme, platform, link kind, whether
-a mini-program page matches, deception signals); it decides each distinct
+a mini-program page matches, deception signals, and the registrable domain
+when domains have credit scores); it decides each distinct
 (facts, channel, rollout epoch, rollout user where a phase admits only a
 percentage, content signals) once per policy and counts the rest. With
-time-bounded state (threat lists, blocks, sender actions) the decision also
-depends on the host, the exact time and the sender, so it decides every
-event from its own facts.
+time-bounded state (threat lists, blocks and overrides, sender actions) the
+decision also depends on the host, the exact time and the sender, so it
+decides every event from its own facts. Nothing is counted between events:
+forward limits, which read share counters, do not apply in a replay.
 
 Events come from any iterable — a traffic file, generated traffic, or the
 decision log — so the source is the caller's business.
@@ -41,8 +43,8 @@ OPENABLE_WITH_CAPABILITIES: Final = frozenset({"mini_program", "rich_page"})
 #: Memoised decisions per policy before the memo is emptied and refilled.
 MEMO_LIMIT: Final = 2_000_000
 
-#: Content signals for a share's title (e.g. a content classifier); ``None`` titles too.
-ContentClassifier = Callable[[str | None], Sequence[ContentSignal]]
+#: Content signals for a share's title (a content classifier's); called for ``None`` too.
+TitleSignals = Callable[[str | None], Sequence[ContentSignal]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,8 +186,10 @@ class _Decider:
 
 
 def _state_is_timeless(state: State) -> bool:
-    """True when nothing in ``state`` depends on the exact time or the sender."""
-    return not (len(state.threats) or len(state.blocks) or len(state.senders))
+    """True when nothing in ``state`` depends on the exact time, the host or the sender."""
+    return not (
+        len(state.threats) or len(state.blocks) or state.blocks.overrides or len(state.senders)
+    )
 
 
 class Replay:
@@ -202,7 +206,7 @@ class Replay:
         runs: Sequence[PolicyRun],
         *,
         state: State | None = None,
-        classify: ContentClassifier | None = None,
+        classify: TitleSignals | None = None,
         memo: bool = True,
     ) -> None:
         if not runs:
@@ -211,6 +215,8 @@ class Replay:
         self.state = state if state is not None else State()
         self.classify = classify
         self._exact = not memo or not _state_is_timeless(self.state)
+        # Domain credit scores make the registrable domain part of what a decision reads.
+        self._by_domain = bool(self.state.domain_credit)
         self._deciders = [_Decider(run) for run in runs]
         self._titles: dict[str | None, tuple[ContentSignal, ...]] = {}
         # URL -> index of its facts key; one representative UrlFacts per key.
@@ -243,6 +249,7 @@ class Replay:
             facts.link_kind,
             facts.mini_program is not None,
             facts.signals,
+            facts.registrable_domain if self._by_domain else None,
         )
         found = self._keys.get(key)
         if found is None:
@@ -334,7 +341,7 @@ def replay(
     policies: Mapping[str, Policy],
     *,
     state: State | None = None,
-    classify: ContentClassifier | None = None,
+    classify: TitleSignals | None = None,
 ) -> Tally:
     """Replay ``events`` through each named policy and return the tally."""
     runs = [PolicyRun.of(name, policy) for name, policy in policies.items()]

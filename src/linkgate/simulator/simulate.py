@@ -3,7 +3,9 @@
 :func:`simulate` replays any iterable of share events; :func:`simulate_file`
 reads a traffic file (malformed lines counted, or fatal when ``strict``)
 and reports progress in bytes. :func:`preset_runs` builds one policy under
-each of the three policy paths, for ``linkgate simulate --presets``.
+each of the three policy paths, for ``linkgate simulate --presets``;
+:func:`title_signals` classifies share titles with the content classifier,
+as the gateway does with a preview's title.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Final, TypeVar
 
+from linkgate.checks.classifier import ContentClassifier
 from linkgate.facts import Inspector
-from linkgate.policy.evaluator import State
+from linkgate.policy.evaluator import ContentSignal, State
 from linkgate.policy.loader import load_policy
-from linkgate.simulator.replay import ContentClassifier, PolicyRun, Replay
+from linkgate.simulator.replay import PolicyRun, Replay, TitleSignals
 from linkgate.simulator.results import Simulation, TrafficSummary
 from linkgate.simulator.schema import ShareEvent, TrafficProblem, TrafficReader
 from linkgate.vocabulary import POLICY_PATHS
@@ -51,7 +54,7 @@ def simulate(
     inspector: Inspector,
     *,
     state: State | None = None,
-    classify: ContentClassifier | None = None,
+    classify: TitleSignals | None = None,
     source: str = "<events>",
     total: int = 0,
     progress: Progress | None = None,
@@ -70,7 +73,7 @@ def simulate_file(
     inspector: Inspector,
     *,
     state: State | None = None,
-    classify: ContentClassifier | None = None,
+    classify: TitleSignals | None = None,
     strict: bool = False,
     progress: Progress | None = None,
 ) -> Simulation:
@@ -103,6 +106,17 @@ def _simulation(
         evaluations=(tally.evaluations,),
     )
     return Simulation(tally, summary)
+
+
+def title_signals(classifier: ContentClassifier) -> TitleSignals:
+    """Classify share titles the way the gateway classifies a preview's title."""
+
+    def signals(title: str | None) -> tuple[ContentSignal, ...]:
+        if not title or title.isspace():
+            return ()
+        return classifier.signals(title=title)
+
+    return signals
 
 
 def preset_runs(base: Path | None = None) -> list[PolicyRun]:

@@ -12,4 +12,5 @@
       keys.py        KeyStore        API keys (hashed secrets)
       events.py      EventStore      decision events, batched
       audit.py       AuditLog        hash-chained audit log
+      threat_lists.py ThreatListStore imported threat lists and their entries
 """

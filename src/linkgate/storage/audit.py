@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import insert, select, update
-from sqlalchemy.engine import Engine, RowMapping
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.engine import Connection, Engine, RowMapping
 
+from linkgate.storage.engine import is_postgresql
 from linkgate.storage.schema import GENESIS_HASH, AuditHeadRow, AuditRow
-from linkgate.storage.transactions import write_transaction
+from linkgate.storage.transactions import lock_key, write_transaction
 from linkgate.storage.types import as_utc, utcnow
 
 _LOCK: Final = "audit_log"
@@ -136,42 +137,57 @@ class AuditLog:
         ``data`` must be JSON data with string keys; it is stored (and
         hashed) in its JSON form.
         """
-        stored: dict[str, Any] = json.loads(canonical_json(dict(data or {})))
         with write_transaction(self._engine, _LOCK) as connection:
-            head = connection.execute(
-                select(AuditHeadRow.seq, AuditHeadRow.hash)
-                .where(AuditHeadRow.id == _HEAD_ID)
-                .with_for_update()
+            return self.append_in(connection, actor, action, target, data)
+
+    def append_in(
+        self,
+        connection: Connection,
+        actor: str,
+        action: str,
+        target: str,
+        data: Mapping[str, Any] | None = None,
+    ) -> AuditEntry:
+        """Append inside the caller's write transaction, so the change and its entry commit
+        together or not at all (the caller's transaction must come from
+        :func:`~linkgate.storage.transactions.write_transaction`)."""
+        stored: dict[str, Any] = json.loads(canonical_json(dict(data or {})))
+        if is_postgresql(connection):
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(_LOCK)})
+        head = connection.execute(
+            select(AuditHeadRow.seq, AuditHeadRow.hash)
+            .where(AuditHeadRow.id == _HEAD_ID)
+            .with_for_update()
+        ).first()
+        if head is None:
+            last = connection.execute(
+                select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
             ).first()
-            if head is None:
-                last = connection.execute(
-                    select(AuditRow.seq, AuditRow.hash).order_by(AuditRow.seq.desc()).limit(1)
-                ).first()
-                last_seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS_HASH)
-                connection.execute(
-                    insert(AuditHeadRow).values(id=_HEAD_ID, seq=last_seq, hash=prev_hash)
-                )
-            else:
-                last_seq, prev_hash = head.seq, head.hash
-            seq = last_seq + 1
-            at = as_utc(self._clock())
-            digest = entry_hash(prev_hash, seq, at, actor, action, target, stored)
-            entry = AuditEntry(seq, at, actor, action, target, stored, prev_hash, digest)
+            last_seq, prev_hash = (last.seq, last.hash) if last else (0, GENESIS_HASH)
             connection.execute(
-                insert(AuditRow).values(
-                    seq=seq,
-                    at=at,
-                    actor=actor,
-                    action=action,
-                    target=target,
-                    data=stored,
-                    prev_hash=prev_hash,
-                    hash=digest,
-                )
+                insert(AuditHeadRow).values(id=_HEAD_ID, seq=last_seq, hash=prev_hash)
             )
-            connection.execute(
-                update(AuditHeadRow).where(AuditHeadRow.id == _HEAD_ID).values(seq=seq, hash=digest)
+        else:
+            last_seq, prev_hash = head.seq, head.hash
+        seq = last_seq + 1
+        at = as_utc(self._clock())
+        digest = entry_hash(prev_hash, seq, at, actor, action, target, stored)
+        entry = AuditEntry(seq, at, actor, action, target, stored, prev_hash, digest)
+        connection.execute(
+            insert(AuditRow).values(
+                seq=seq,
+                at=at,
+                actor=actor,
+                action=action,
+                target=target,
+                data=stored,
+                prev_hash=prev_hash,
+                hash=digest,
             )
+        )
+        connection.execute(
+            update(AuditHeadRow).where(AuditHeadRow.id == _HEAD_ID).values(seq=seq, hash=digest)
+        )
         return entry
 
     def page(self, after_seq: int = 0, limit: int = 100) -> list[AuditEntry]:

@@ -1,16 +1,21 @@
-"""Decision events: written in batches, counted by field over a time window."""
+"""Decision events: written in batches, counted by field over a time window.
+
+Each batch also adds its shares to the daily per-platform, per-domain share
+counts (in the same transaction), which credit scores divide complaints by.
+"""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Final
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
 
-from linkgate.storage.schema import DecisionEventRow
-from linkgate.storage.transactions import write_transaction
+from linkgate.storage.schema import DecisionEventRow, ShareCountRow
+from linkgate.storage.transactions import insert_for, write_transaction
 from linkgate.storage.types import as_utc
 
 EVENT_KINDS: Final = frozenset({"share", "open"})
@@ -30,6 +35,7 @@ REQUIRED_FIELDS: Final = (
 OPTIONAL_FIELDS: Final = (
     "url",
     "platform",
+    "domain",
     "reasons",
     "category",
     "sender_hash",
@@ -40,6 +46,7 @@ OPTIONAL_FIELDS: Final = (
 COUNT_FIELDS: Final = (
     "kind",
     "platform",
+    "domain",
     "link_kind",
     "channel",
     "treatment",
@@ -84,8 +91,23 @@ class EventStore:
         events = [_event(index, row) for index, row in enumerate(rows)]
         if not events:
             return 0
+        shares: Counter[tuple[date, str, str]] = Counter()
+        for event in events:
+            if event["kind"] == "share":
+                day = event["decided_at"].date()
+                shares[(day, event["platform"] or "", event["domain"] or "")] += 1
         with write_transaction(self._engine) as connection:
             connection.execute(insert(DecisionEventRow), events)
+            for (day, platform, domain), n in sorted(shares.items()):
+                stmt = insert_for(connection, ShareCountRow).values(
+                    day=day, platform=platform, domain=domain, shares=n
+                )
+                connection.execute(
+                    stmt.on_conflict_do_update(
+                        index_elements=["day", "platform", "domain"],
+                        set_={"shares": ShareCountRow.shares + n},
+                    )
+                )
         return len(events)
 
     def count_by(

@@ -8,6 +8,7 @@ from linkgate.storage.groups import GroupSetting, GroupStore, MemberSetting
 from linkgate.storage.keys import KeyRecord, KeyStore
 from linkgate.storage.platforms import PlatformRecord, PlatformStore
 from linkgate.storage.policies import PolicyRevision, PolicyStore
+from linkgate.storage.threat_lists import ThreatListRecord, ThreatListStore
 
 __all__ = [
     "AuditEntry",
@@ -23,4 +24,6 @@ __all__ = [
     "PlatformStore",
     "PolicyRevision",
     "PolicyStore",
+    "ThreatListRecord",
+    "ThreatListStore",
 ]

@@ -49,6 +49,7 @@ __all__ = [
     "expressions",
     "full_hashes",
     "hash_prefixes",
+    "lookup_parts",
 ]
 
 _SPECIAL_SCHEMES: Final = frozenset({"http", "https", "ws", "wss", "ftp", "file"})
@@ -351,15 +352,25 @@ def expressions(canonical: str) -> list[str]:
     and up to four prefixes from ``/`` on, each ending in ``/``. Text that is
     not ``scheme://host...`` gives no expressions.
     """
+    hosts, paths = lookup_parts(canonical)
+    return [h + p for h in hosts for p in paths]
+
+
+def lookup_parts(canonical: str) -> tuple[list[str], list[str]]:
+    """The lookup hosts and lookup paths whose products are :func:`expressions`.
+
+    For matchers that probe only some hosts: ``[h + p for h in hosts for p in
+    paths]`` is exactly ``expressions(canonical)``, in the same order.
+    """
     start = canonical.find("://") + 3
     if start < 3:
-        return []
+        return [], []
     host_end = canonical.find("/", start)
     question = canonical.find("?", start)
     if host_end < 0 or 0 <= question < host_end:
         host_end = question if question >= 0 else len(canonical)
     if host_end == start:
-        return []
+        return [], []
     host = canonical[start:host_end]
     path, _, query = canonical[host_end:].partition("?")
     if not path:
@@ -375,7 +386,7 @@ def expressions(canonical: str) -> list[str]:
                 paths.append(prefix)
             prefixes += 1
             slash = path.find("/", slash + 1)
-    return [h + p for h in _lookup_hosts(host) for p in paths]
+    return _lookup_hosts(host), paths
 
 
 def _lookup_hosts(host: str) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 from typing import Any
 
@@ -54,7 +55,10 @@ def decide_one(runtime: Runtime, fields: dict[str, Any], kind: str = "share") ->
             errors=[{"field": "url", "message": "too long"}],
         )
     started = time.perf_counter()
-    decision = runtime.gateway.decide(url, **decision_kwargs(runtime, fields))
+    kwargs = decision_kwargs(runtime, fields)
+    if kind == "share" and fields.get("sender") is not None:
+        kwargs["forwards"] = count_share(runtime, fields)
+    decision = runtime.gateway.decide(url, **kwargs)
     metrics = runtime.metrics
     metrics.latency.observe(time.perf_counter() - started)
     metrics.decisions.labels(decision.treatment, kind).inc()
@@ -69,6 +73,26 @@ def decide_one(runtime: Runtime, fields: dict[str, Any], kind: str = "share") ->
         )
     )
     return decision
+
+
+def count_share(runtime: Runtime, fields: dict[str, Any]) -> dict[Any, int]:
+    """Count a share for the sender's anti-spam windows and the link's forward limits."""
+    targets = [r for r in (fields.get("recipient"), *(fields.get("recipients") or ())) if r]
+    if not targets and fields.get("group"):
+        targets = [f"group:{fields['group']}"]
+    if not targets:
+        return {}
+    facts = runtime.gateway.inspect(fields["url"])
+    if not facts.valid or facts.canonical is None:
+        return {}
+    counts, _ = runtime.accounts.observe(
+        event=secrets.token_hex(8),
+        sender=fields["sender"],
+        recipients=targets,
+        link=facts.canonical,
+        platform=facts.platform_id,
+    )
+    return dict(counts.forwards)
 
 
 def decision_body(runtime: Runtime, decision: Decision, group: str | None) -> dict[str, Any]:

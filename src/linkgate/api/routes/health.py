@@ -24,7 +24,7 @@ async def readyz(request: Request) -> JSONResponse:
     store = runtime.ping_store()
     if not store:
         degraded.append("store")
-    if not runtime.redis_ok:
+    if not runtime.redis_ok or not runtime.counting.shared_ok:
         degraded.append("redis")
     snapshot = runtime.gateway.snapshot
     body: dict[str, Any] = {
@@ -33,7 +33,10 @@ async def readyz(request: Request) -> JSONResponse:
         "store": "ok" if store else "unreachable",
         "redis": "not configured"
         if runtime.settings.redis_url is None
-        else ("ok" if runtime.redis_ok else "unreachable"),
+        else ("ok" if runtime.redis_ok and runtime.counting.shared_ok else "unreachable"),
+        "counters": "in-process"
+        if runtime.counting.shared is None or not runtime.counting.shared_ok
+        else "redis",
         "degraded": degraded,
         "events": {
             "pending": runtime.events.pending,
@@ -53,4 +56,5 @@ async def metrics(request: Request) -> Response:
     m.failed.set(runtime.events.failed)
     m.pending.set(runtime.events.pending)
     m.reloads.set(runtime.reloads)
+    m.counter_fallbacks.set(runtime.counting.fallbacks)
     return Response(m.render(), media_type="text/plain; version=0.0.4")

@@ -1,0 +1,192 @@
+"""Benchmark: what sender and forward counting adds to a decision, in-process and in Redis.
+
+Run ``python -m bench.counters`` (``--n N``, ``--quick``, ``--repeat R``, ``--json FILE``,
+``--redis URL``).
+
+Traffic: ``n`` shares of Zipf-popular links (:func:`bench.harness.zipf_corpus`) by Zipf-active
+senders to random recipients, in one-to-one chats, each with a sender, as the API counts them.
+Subjects, timed ``--repeat`` times each, the fastest pass counting, each on a fresh gateway and
+fresh counters:
+
+``decide``
+    ``gateway.decide(url, channel, sender=…, at=…)``: the in-memory decision (baseline).
+``count in-process + decide``
+    :class:`~linkgate.enforcement.counters.LocalCounter` ``observe`` (the default policy's
+    windows and forward windows), then ``decide`` with the forward counts.
+``count in Redis + decide``
+    the same with :class:`~linkgate.enforcement.counters.RedisCounter` on the Redis at
+    ``--redis`` (default 127.0.0.1:6379; skipped with a note when unreachable). Redis commands
+    and round trips are counted by wrapping the client: every ``observe`` must be one
+    pipelined round trip.
+
+Targets (from the issue): in-process counting adds at most 20 % to the decision; at most one
+Redis round trip per decision.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import secrets
+import time
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import redis
+from rich.table import Table
+
+from bench.harness import console, corpus_size, parser, target_row, targets_table, write_json
+from bench.harness import zipf_corpus as links
+from linkgate.enforcement.counters import (
+    CountPlan,
+    LocalCounter,
+    RedisCounter,
+    Share,
+    ShareCounter,
+)
+from linkgate.gateway import Gateway
+
+AT = datetime(2026, 6, 1, 12, tzinfo=UTC)
+SENDERS = 5_000
+RECIPIENTS = 20_000
+TARGET_OVERHEAD = 0.20
+
+DECIDE = "decide"
+LOCAL = "count in-process + decide"
+REDIS = "count in Redis + decide"
+
+
+class CountingRedis:
+    """A Redis client that counts round trips (one per command or pipeline execute)."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.client = client
+        self.round_trips = 0
+        self.commands = 0
+
+    def pipeline(self, transaction: bool = True) -> Any:
+        owner = self
+        inner = self.client.pipeline(transaction=transaction)
+
+        class _Pipe:
+            def __getattr__(self, name: str) -> Any:
+                attr = getattr(inner, name)
+                if name == "execute":
+
+                    def execute() -> Any:
+                        owner.round_trips += 1
+                        owner.commands += len(inner.command_stack)
+                        return attr()
+
+                    return execute
+                return attr
+
+        return _Pipe()
+
+
+def traffic(n: int) -> list[tuple[str, str, str]]:
+    rng = random.Random(7)
+    urls = links(n)
+    weights = [1 / (i + 1) for i in range(SENDERS)]
+    senders = rng.choices(range(SENDERS), weights=weights, k=n)
+    return [
+        (u, f"sender-{s}", f"user-{rng.randrange(RECIPIENTS)}")
+        for u, s in zip(urls, senders, strict=True)
+    ]
+
+
+def run_pass(
+    shares: Sequence[tuple[str, str, str]], counter: ShareCounter | None
+) -> tuple[float, int]:
+    gateway = Gateway.default()
+    policy = gateway.snapshot.policy
+    plan = CountPlan.of(policy.enforcement.wants, sorted({f.window for f in policy.forward_limits}))
+    start = AT.timestamp()
+    blocked = 0
+    gc.collect()
+    started = time.process_time()
+    for i, (url, sender, recipient) in enumerate(shares):
+        forwards = None
+        if counter is not None:
+            facts = gateway.inspect(url)
+            if facts.canonical is not None:
+                at = start + i / 1000
+                counts = counter.observe(
+                    Share(str(i), sender, (recipient,), facts.canonical, facts.platform_id, at),
+                    plan,
+                )
+                forwards = counts.forwards
+        d = gateway.decide(url, channel="private_chat", sender=sender, at=AT, forwards=forwards)
+        blocked += d.treatment == "blocked"
+    return time.process_time() - started, blocked
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    p = parser("bench.counters", __doc__.splitlines()[0] if __doc__ else "")
+    p.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    args = p.parse_args(argv)
+    n = corpus_size(p, args)
+    out = console()
+    shares = traffic(n)
+    client: redis.Redis | None = redis.Redis.from_url(args.redis, socket_connect_timeout=1)
+    try:
+        assert client is not None
+        client.ping()
+    except redis.RedisError as exc:
+        out.print(f"[yellow]Redis at {args.redis} unreachable ({exc}); Redis subject skipped")
+        client = None
+    prefix = f"linkgate:bench:{secrets.token_hex(4)}:"
+    wrapped = CountingRedis(client) if client is not None else None
+    subjects: dict[str, Callable[[], ShareCounter | None]] = {
+        DECIDE: lambda: None,
+        LOCAL: LocalCounter,
+    }
+    if wrapped is not None:
+        subjects[REDIS] = lambda: RedisCounter(wrapped, prefix=prefix)
+    best: dict[str, float] = {}
+    for _ in range(args.repeat):
+        for name, make in subjects.items():
+            if wrapped is not None:
+                wrapped.round_trips = wrapped.commands = 0
+            seconds, _ = run_pass(shares, make())
+            best[name] = min(best.get(name, seconds), seconds)
+            out.print(f"  {name}: {seconds / n * 1e6:.2f} µs per decision")
+    if client is not None:
+        for key in client.scan_iter(f"{prefix}*", count=10_000):
+            client.delete(key)
+    base = best[DECIDE]
+    table = Table("subject", "µs per decision", "× decide", title=f"n = {n:,} shares")
+    for name, seconds in best.items():
+        table.add_row(name, f"{seconds / n * 1e6:.2f}", f"{seconds / base:.3f}")
+    out.print(table)
+    overhead = best[LOCAL] / base - 1
+    rows = [
+        target_row(
+            "in-process counting overhead",
+            "zipf",
+            overhead * 100,
+            "%",
+            "<=",
+            TARGET_OVERHEAD * 100,
+        )
+    ]
+    result: dict[str, Any] = {
+        "n": n,
+        "us_per_decision": {k: round(v / n * 1e6, 3) for k, v in best.items()},
+        "ratio_to_decide": {k: round(v / base, 4) for k, v in best.items()},
+        "local_overhead": round(overhead, 4),
+    }
+    if wrapped is not None:
+        per_decision = wrapped.round_trips / n
+        rows.append(target_row("Redis round trips per decision", "zipf", per_decision, "", "<=", 1))
+        result["redis_round_trips_per_decision"] = per_decision
+        result["redis_commands_per_decision"] = wrapped.commands / n
+    out.print(targets_table(rows))
+    if args.json:
+        write_json(args.json, result)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
