@@ -127,6 +127,19 @@ def test_credit_scores_cap_a_platform(week: list[ShareEvent], inspector: Inspect
         assert any(r.rule == "credit.bands.warned" for r in cls.rules)
 
 
+def test_domain_credit_is_read_per_domain(sample: list[ShareEvent], inspector: Inspector) -> None:
+    state = State(domain_credit={"jd.com": 70.0})
+    fast = replayed(sample, inspector, state=state)
+    assert counted(fast) == counted(replayed(sample, inspector, memo=False, state=state))
+    assert fast.evaluations < len(sample) / 5
+    banded = {cls.link_kind for cls in fast.classes[0] if cls.reason == "credit_band"}
+    assert banded  # jd.com links; JD's short links on 3.cn keep their treatment
+    short = [
+        cls for cls in fast.classes[0] if cls.platform == "jd" and cls.link_kind == "short_link"
+    ]
+    assert any(cls.reason != "credit_band" for cls in short)
+
+
 def test_timed_state_is_decided_event_by_event(
     sample: list[ShareEvent], inspector: Inspector
 ) -> None:
