@@ -15,14 +15,17 @@ from linkgate.cli import (
     policy,
     preview,
     psl,
+    report,
     serve,
     text,
+    traffic,
     url,
     users,
 )
 from linkgate.cli.common import CliError
 from linkgate.cli.decide import decide_cmd
 from linkgate.cli.demo import demo_cmd
+from linkgate.cli.simulate import simulate_cmd
 
 app = typer.Typer(
     name="linkgate",
@@ -46,6 +49,9 @@ app.add_typer(preview.app, name="preview")
 app.add_typer(users.app, name="users")
 app.command("serve")(serve.serve_cmd)
 app.command("demo")(demo_cmd)
+app.add_typer(traffic.app, name="traffic")
+app.command("simulate")(simulate_cmd)
+app.add_typer(report.app, name="report")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,6 +14,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from importlib import resources
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -24,11 +25,13 @@ from linkgate.enforcement.ladder import LadderParams
 from linkgate.enforcement.senders import SENDER_ACTIONS
 from linkgate.enforcement.spam import MEASURES, Rung, SpamParams, Threshold
 from linkgate.policy.model import (
+    DEFAULT_CONTINUE_RATES,
     CategoryEffects,
     ChannelRule,
     CreditBand,
     Effect,
     ForwardLimit,
+    Funnel,
     GroupPolicy,
     Phase,
     PlatformSelector,
@@ -44,6 +47,7 @@ from linkgate.vocabulary import (
     CAPABILITIES,
     CHANNELS,
     GROUP_SETTINGS,
+    INTERSTITIALS,
     LINK_KINDS,
     POLICY_PATHS,
     REPORT_CATEGORIES,
@@ -865,6 +869,64 @@ def _mini_program_days(node: Node) -> int | None:
     return fields["expiry_days"].integer(minimum=1, maximum=MAX_MINI_PROGRAM_DAYS)
 
 
+MAX_CLICKS_PER_SHARE = 1_000_000
+
+
+def _funnel(node: Node) -> Funnel | None:
+    """``simulator.funnel``: continue rates by interstitial, clicks per share by channel.
+
+    Rates are shares (0–1) and may only fall as the interstitial gets harsher
+    (none ≥ warn ≥ copy_only ≥ blocked); unset rates keep their defaults.
+    """
+    fields = node.mapping(optional=("continue", "clicks_per_share"))
+    if fields is None:
+        return None
+    rates = dict(DEFAULT_CONTINUE_RATES)
+    ok = True
+    if "continue" in fields:
+        given = fields["continue"].mapping(optional=INTERSTITIALS)
+        if given is None:
+            return None
+        for state, value in given.items():
+            rate = value.number(minimum=0, maximum=1)
+            if rate is None:
+                ok = False
+                continue
+            rates[state] = rate
+        if ok:
+            for better, worse in pairwise(INTERSTITIALS):
+                if rates[worse] > rates[better]:
+                    where = given.get(worse) or given[better]
+                    where.problem(
+                        f"continue rate of {worse} ({rates[worse]:g}) is above "
+                        f"that of {better} ({rates[better]:g})",
+                        "rates that do not rise as the interstitial gets harsher: "
+                        "none ≥ warn ≥ copy_only ≥ blocked",
+                    )
+                    ok = False
+    clicks: dict[str, float] = {}
+    if "clicks_per_share" in fields:
+        given = fields["clicks_per_share"].mapping(optional=CHANNELS)
+        if given is None:
+            return None
+        for channel, value in given.items():
+            count = value.number(minimum=0, maximum=MAX_CLICKS_PER_SHARE)
+            if count is None:
+                ok = False
+                continue
+            clicks[channel] = count
+    return Funnel(rates, clicks, node.where) if ok else None
+
+
+def _simulator(node: Node) -> Funnel | None:
+    fields = node.mapping(optional=("funnel",))
+    if fields is None:
+        return None
+    if "funnel" not in fields:
+        return Funnel(source=node.where)
+    return _funnel(fields["funnel"])
+
+
 SECTIONS_REQUIRED = ("preset", "rollout", "groups")
 SECTIONS_OPTIONAL = (
     "name",
@@ -883,13 +945,16 @@ SECTIONS_OPTIONAL = (
     "violations",
     "enforcement",
     "forward_limits",
+    "simulator",
 )
 
 
-def load_policy(path: Path | None = None) -> Policy:
+def load_policy(path: Path | None = None, *, preset: str | None = None) -> Policy:
     """Load and validate a policy file (the bundled default when ``path`` is None).
 
-    Raises :class:`DataFileError` carrying every problem found, each located.
+    ``preset`` replaces the preset the file names (the simulator compares
+    one policy under each policy path). Raises :class:`DataFileError`
+    carrying every problem found, each located.
     """
     path = path if path is not None else default_policy_path()
     try:
@@ -898,11 +963,16 @@ def load_policy(path: Path | None = None) -> Policy:
         raise DataFileError(
             [Problem(str(path), 1, 1, "", f"cannot read file: {exc.strerror or exc}")]
         ) from None
-    return parse_policy(data, str(path))
+    return parse_policy(data, str(path), preset=preset)
 
 
-def parse_policy(text: str | bytes, file: str = "<policy>") -> Policy:
-    """Validate policy YAML given as text; ``file`` names it in problem locations."""
+def parse_policy(text: str | bytes, file: str = "<policy>", *, preset: str | None = None) -> Policy:
+    """Validate policy YAML given as text; ``file`` names it in problem locations.
+
+    ``preset`` (one of the policy paths) replaces the preset the text names.
+    """
+    if preset is not None and preset not in POLICY_PATHS:
+        raise ValueError(f"unknown preset {preset!r}; expected one of {', '.join(POLICY_PATHS)}")
     raw = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
     problems = Problems()
     doc = datafile.loads(raw, file, problems)
@@ -914,7 +984,9 @@ def parse_policy(text: str | bytes, file: str = "<policy>") -> Policy:
         problems.raise_if_any()
         raise DataFileError(problems.sorted())
     tier_specs: dict[str, dict[str, Node]] = {}
-    preset = _opt(fields, "preset", lambda n: n.choice(POLICY_PATHS))
+    named = _opt(fields, "preset", lambda n: n.choice(POLICY_PATHS))
+    if preset is None or named is None:
+        preset = named
     if preset is not None:
         ppath = preset_path(preset)
         pdoc = datafile.load(ppath, problems)
@@ -948,6 +1020,7 @@ def parse_policy(text: str | bytes, file: str = "<policy>") -> Policy:
     violations = _opt(fields, "violations", _violations)
     enforcement = _opt(fields, "enforcement", _enforcement)
     forward_limits = _opt(fields, "forward_limits", lambda n: n.each(_forward_limit))
+    funnel = _opt(fields, "simulator", _simulator)
 
     problems.raise_if_any()
     assert tiers is not None and rollout is not None and groups is not None
@@ -974,4 +1047,5 @@ def parse_policy(text: str | bytes, file: str = "<policy>") -> Policy:
         mini_program_expiry_days=expiry or MAX_MINI_PROGRAM_DAYS,
         reasons=reasons or {},
         files=(file,),
+        funnel=funnel or Funnel(),
     )

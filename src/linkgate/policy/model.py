@@ -154,6 +154,32 @@ class CategoryEffects:
         return self.categories.get(category, self.default)
 
 
+DEFAULT_CONTINUE_RATES: dict[str, float] = {
+    "none": 1.0,
+    "warn": 0.70,
+    "copy_only": 0.05,
+    "blocked": 0.0,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Funnel:
+    """How shares become expected opens in the simulator (``simulator.funnel``).
+
+    A share gets ``clicks_per_share[channel]`` clicks (1.0 where unset); a
+    click opens the page with the continue rate of the interstitial it meets
+    (see docs/simulator.md for where the default rates come from).
+    """
+
+    continue_rates: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_CONTINUE_RATES))
+    clicks_per_share: dict[str, float] = field(default_factory=dict)
+    source: str | None = None
+
+    def opens(self, channel: str, interstitial: str) -> float:
+        """Expected opens of one share in ``channel`` that meets ``interstitial``."""
+        return self.clicks_per_share.get(channel, 1.0) * self.continue_rates[interstitial]
+
+
 @dataclass(frozen=True, slots=True)
 class ReportPolicy:
     """How reports are counted and when they restrict a link pending review."""
@@ -218,6 +244,7 @@ class Policy:
     violations: ViolationPolicy = field(default_factory=ViolationPolicy)
     enforcement: SpamParams = field(default_factory=SpamParams)
     forward_limits: tuple[ForwardLimit, ...] = ()
+    funnel: Funnel = field(default_factory=Funnel)
 
     def baseline(self, tier: str, channel: str) -> TierBaseline:
         return self.tiers[(tier, channel)]

@@ -1,0 +1,79 @@
+"""``linkgate traffic``: generated share traffic in the simulator's format."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from linkgate.cli.common import fail
+from linkgate.simulator.traffic import (
+    DEFAULT_DAYS,
+    DEFAULT_SEED,
+    DEFAULT_SHARES_PER_DAY,
+    DEFAULT_START,
+    TrafficSpec,
+    generate,
+    parse_start,
+)
+
+app = typer.Typer(help="Generate share traffic for the policy simulator.")
+
+PROGRESS_EVERY = 10_000
+
+
+@app.command("generate")
+def generate_cmd(
+    days: int = typer.Option(DEFAULT_DAYS, "--days", help="Days of traffic."),
+    shares_per_day: int = typer.Option(
+        DEFAULT_SHARES_PER_DAY, "--shares-per-day", help="Share events per day (exactly)."
+    ),
+    seed: int = typer.Option(DEFAULT_SEED, "--seed", help="The same seed gives the same file."),
+    start: str = typer.Option(
+        DEFAULT_START.isoformat(),
+        "--start",
+        help="First day: ISO 8601 with an offset, or a date (China Standard Time).",
+    ),
+    out: Path = typer.Option(..., "--out", "-o", help="JSON Lines file to write, or - for stdout."),
+) -> None:
+    """Write realistic share events (time, url, channel, sender, group, title) as JSON Lines."""
+    try:
+        spec = TrafficSpec(days, shares_per_day, seed, parse_start(start))
+    except ValueError as exc:
+        fail(str(exc))
+    err = Console(stderr=True)
+    progress = Progress(
+        TextColumn("generating"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    try:
+        handle = (
+            sys.stdout
+            if str(out) == "-"
+            else out.open("w", encoding="utf-8", newline="\n", errors="strict")
+        )
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror or exc}")
+    count = 0
+    with progress:
+        task = progress.add_task("generate", total=spec.total)
+        try:
+            for event in generate(spec):
+                handle.write(event.to_line())
+                handle.write("\n")
+                count += 1
+                if count % PROGRESS_EVERY == 0:
+                    progress.update(task, completed=count)
+        finally:
+            if handle is not sys.stdout:
+                handle.close()
+    if str(out) != "-":
+        typer.echo(f"wrote {count:,} share events to {out}", err=True)
