@@ -53,6 +53,7 @@ def event_row(
         "decided_at": decision.decided_at,
         "kind": kind,
         "url": decision.url or "",
+        "input": decision.input if decision.signals else None,
         "platform": decision.platform,
         "domain": decision.domain,
         "link_kind": decision.link_kind,

@@ -37,6 +37,7 @@ REQUIRED_FIELDS: Final = (
 #: Fields an event may leave out (stored as NULL; ``reasons`` as an empty list).
 OPTIONAL_FIELDS: Final = (
     "url",
+    "input",
     "platform",
     "domain",
     "reasons",

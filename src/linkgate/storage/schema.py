@@ -127,6 +127,8 @@ class DecisionEventRow(Base):
     decided_at: Mapped[datetime] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(String(8))
     url: Mapped[str | None] = mapped_column(Text)
+    input: Mapped[str | None] = mapped_column(Text)
+    """The link as typed, kept when it has deception signals its canonical form hides."""
     platform: Mapped[str | None] = mapped_column(Text, index=True)
     domain: Mapped[str | None] = mapped_column(Text)
     link_kind: Mapped[str] = mapped_column(String(32))
