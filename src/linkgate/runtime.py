@@ -147,6 +147,7 @@ class Runtime:
         self.group_cache = TtlCache(ttl=5.0)
         self.key_cache = TtlCache(ttl=10.0)
         self.nonce_cache = TtlCache(ttl=900.0, maxsize=1_000_000)
+        self.known_previews = TtlCache(ttl=3600.0, maxsize=100_000)
         self.previews = PreviewFetcher(
             allow_hosts=settings.preview_allow_hosts, link_check=self.listed_reason
         )
@@ -277,6 +278,20 @@ class Runtime:
             value = bool(row.opt_out) if row is not None else False
             self.group_cache.put(("m", group_id, user_id), value)
         return bool(value)
+
+    def remember_preview(self, url: str, title: str | None, description: str | None) -> None:
+        """Keep a fetched preview's text for this link's later decisions (an hour, here)."""
+        facts = self.gateway.inspect(url)
+        if facts.canonical is not None and (title or description):
+            self.known_previews.put(facts.canonical, (title, description))
+
+    def known_preview(self, url: str) -> tuple[str | None, str | None] | None:
+        """The preview text fetched for this link, if this process fetched one lately."""
+        facts = self.gateway.inspect(url)
+        if facts.canonical is None:
+            return None
+        found, value = self.known_previews.get(facts.canonical)
+        return value if found else None
 
     def claim_nonce(self, nonce_id: str, ttl: int = 900) -> bool:
         """True the first time ``nonce_id`` is seen (across replicas when Redis is configured)."""
@@ -420,12 +435,20 @@ class TtlCache:
     def drop(self, key: Any) -> None:
         self._data.pop(key, None)
 
+    def __len__(self) -> int:
+        return len(self._data)
+
 
 def decision_kwargs(runtime: Runtime, fields: dict[str, Any]) -> dict[str, Any]:
     """Gateway arguments for an API request: group setting and opt-out from the store."""
     group = fields.get("group")
     viewer = fields.get("viewer")
     setting = fields.get("group_setting")
+    title, description = fields.get("title"), fields.get("description")
+    if title is None and description is None and runtime.known_previews:
+        known = runtime.known_preview(fields["url"])
+        if known is not None:
+            title, description = known
     opt_out = fields.get("viewer_opt_out") is True
     if group is not None and fields["channel"] == "group_chat":
         if setting is None:
@@ -439,8 +462,8 @@ def decision_kwargs(runtime: Runtime, fields: dict[str, Any]) -> dict[str, Any]:
         "viewer": viewer,
         "group_setting": setting,
         "viewer_opt_out": opt_out,
-        "title": fields.get("title"),
-        "description": fields.get("description"),
+        "title": title,
+        "description": description,
         "content": (
             (ContentSignal(category, 1.0, "classified when the link was shared"),)
             if (category := fields.get("content_category"))

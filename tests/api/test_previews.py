@@ -94,3 +94,25 @@ def test_listed_links_are_not_visited(api: Api, pages: PageServer) -> None:
 def test_a_url_is_required(api: Api) -> None:
     response = api.client.post("/v1/previews", json={}, headers=api.headers("integrator"))
     assert response.status_code == 422
+
+
+def test_a_fetched_preview_feeds_later_decisions_of_that_link(api: Api, pages: PageServer) -> None:
+    url = f"{pages.base}/lure"
+    before = api.client.post(
+        "/v1/decisions",
+        json={"url": url, "channel": "group_chat"},
+        headers=api.headers("integrator"),
+    ).json()
+    # A loopback test page is blocked as an IP host anyway; the trace shows the content stage.
+    assert not [c for c in before["trace"] if c["stage"] == "content"]
+    preview = api.client.post(
+        "/v1/previews", json={"url": url}, headers=api.headers("integrator")
+    ).json()
+    assert preview["content"][0]["category"] == "induced_sharing"
+    after = api.client.post(
+        "/v1/decisions",
+        json={"url": url + "#again", "channel": "group_chat"},
+        headers=api.headers("integrator"),
+    ).json()
+    (content,) = [c for c in after["trace"] if c["stage"] == "content"]
+    assert content["reason"] == "induced_sharing"

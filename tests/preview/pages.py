@@ -109,6 +109,9 @@ def _handler(server_state: PageServer) -> type[BaseHTTPRequestHandler]:
             port = server_state.port
             if path == "/page":
                 self._send(200, PAGE.encode("utf-8"))
+            elif path == "/lure":
+                lure = "<html><head><title>转发到3个群即可领取红包</title></head></html>"
+                self._send(200, lure.encode("utf-8"))
             elif path == "/gbk":
                 self._send(200, GBK_PAGE.encode("gbk"), "text/html; charset=GBK")
             elif path == "/gbk-meta":

@@ -52,7 +52,7 @@ def create_preview(
             errors=[{"field": "url", "message": "too long"}],
         )
     try:
-        return runtime.previews.fetch(body.url).to_dict()
+        preview = runtime.previews.fetch(body.url)
     except PreviewRefused as refused:
         raise Problem(
             STATUS.get(refused.reason, 502),
@@ -60,3 +60,10 @@ def create_preview(
             type_=f"preview-{refused.reason.replace('_', '-')}",
             errors=[{"field": "url", "message": refused.reason, "url": refused.url}],
         ) from None
+    runtime.remember_preview(body.url, preview.title, preview.description)
+    out = preview.to_dict()
+    signals = runtime.gateway.content_signals(preview.title, preview.description)
+    out["content"] = [
+        {"category": c.category, "score": round(c.score, 4), "detail": c.detail} for c in signals
+    ]
+    return out
