@@ -791,6 +791,42 @@ class Casework:
             raise CaseError(403, f"{target} does not concern platform {platform}")
         if not reason.strip():
             raise RequestError("reason", "say why the decision was wrong")
+        return self._new_appeal(
+            kind,
+            target,
+            platform=owner,
+            account_hash=None,
+            reason=reason,
+            evidence_url=evidence_url,
+            by=by,
+        )
+
+    def file_account_appeal(
+        self, account_hash: str, action_id: str, *, reason: str, by: str
+    ) -> Appeal:
+        """An account appeals an enforcement action against it."""
+        return self._new_appeal(
+            "account_action",
+            action_id,
+            platform=None,
+            account_hash=account_hash,
+            reason=reason,
+            evidence_url=None,
+            by=by,
+        )
+
+    def _new_appeal(
+        self,
+        kind: str,
+        target: str,
+        *,
+        platform: str | None,
+        account_hash: str | None,
+        reason: str,
+        evidence_url: str | None,
+        by: str,
+    ) -> Appeal:
+        """Store an open appeal (one per target) due by the policy's appeal time."""
         if self.stores.appeals.open_for(kind, target) is not None:
             raise CaseError(409, f"an appeal against {target} is already open")
         now = self._clock()
@@ -800,8 +836,8 @@ class Casework:
                 conn,
                 {
                     "id": new_id("apl"),
-                    "platform": owner,
-                    "account_hash": None,
+                    "platform": platform,
+                    "account_hash": account_hash,
                     "target_kind": kind,
                     "target_id": target,
                     "reason": reason,
@@ -817,39 +853,6 @@ class Casework:
             )
             self._audit(
                 conn, by, "appeal.file", appeal.id, {"target": target, "due_at": due.isoformat()}
-            )
-        return appeal
-
-    def file_account_appeal(
-        self, account_hash: str, action_id: str, *, reason: str, by: str
-    ) -> Appeal:
-        """An account appeals an enforcement action against it."""
-        if self.stores.appeals.open_for("account_action", action_id) is not None:
-            raise CaseError(409, f"an appeal against {action_id} is already open")
-        now = self._clock()
-        due = now + timedelta(hours=self._policy().reports.appeal_due_hours)
-        with write_transaction(self.engine, LOCK) as conn:
-            appeal = self.stores.appeals.add(
-                conn,
-                {
-                    "id": new_id("apl"),
-                    "platform": None,
-                    "account_hash": account_hash,
-                    "target_kind": "account_action",
-                    "target_id": action_id,
-                    "reason": reason,
-                    "evidence_url": None,
-                    "filed_at": now,
-                    "filed_by": by,
-                    "due_at": due,
-                    "status": "open",
-                    "decided_at": None,
-                    "decided_by": None,
-                    "note": None,
-                },
-            )
-            self._audit(
-                conn, by, "appeal.file", appeal.id, {"target": action_id, "due_at": due.isoformat()}
             )
         return appeal
 

@@ -27,6 +27,19 @@ class Caller:
     def may_see_platform(self, platform_id: str) -> bool:
         return self.role != "platform" or self.platform_id == platform_id
 
+    def check_platform(self, platform_id: str) -> None:
+        """403 unless this caller may see ``platform_id``'s data."""
+        if not self.may_see_platform(platform_id):
+            raise Problem(403, "a platform key sees only its own platform", type_="other-platform")
+
+    def platform_filter(self, asked: str | None) -> str | None:
+        """The platform a listing is narrowed to: a platform key's own, whatever it asked."""
+        if self.role != "platform":
+            return asked
+        if asked is not None:
+            self.check_platform(asked)
+        return self.platform_id
+
 
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")

@@ -7,22 +7,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from linkgate.vocabulary import ReportCategory
+
 ChannelName = Literal["private_chat", "group_chat", "moments", "official_account", "qr_scan"]
 GroupSettingName = Literal["allow", "deny", "commerce_only", "content_only"]
-ReportCategoryName = Literal[
-    "marketing",
-    "fake",
-    "fraud",
-    "rumor",
-    "vulgar",
-    "induced_sharing",
-    "fake_red_envelope",
-    "gambling",
-    "piracy",
-    "privacy",
-    "malware_phishing",
-    "other",
-]
+ReportCategoryName = ReportCategory
 ScopeName = Literal["url", "path", "domain", "platform"]
 TreatmentName = Literal["mini_program", "rich_page", "plain_page", "copy_only", "blocked"]
 

@@ -41,10 +41,7 @@ def get_appeals(
     caller: Caller = Depends(require("reviewer", "operator", "platform")),
 ) -> dict[str, Any]:
     runtime: Runtime = request.app.state.runtime
-    if caller.role == "platform":
-        if platform is not None and platform != caller.platform_id:
-            raise Problem(403, "a platform key sees only its own platform", type_="other-platform")
-        platform = caller.platform_id
+    platform = caller.platform_filter(platform)
     now = runtime.casework.now()
     appeals = runtime.casework.stores.appeals.page(
         status=status, platform=platform, overdue_at=now if overdue else None, limit=limit

@@ -7,16 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from linkgate.api.auth import Caller, require
-from linkgate.api.problems import Problem
 from linkgate.api.schemas import BlockIn, LiftIn, OverrideIn, ViolationIn
 from linkgate.runtime import Runtime
 
 router = APIRouter(tags=["credit and blocks"])
-
-
-def _own(caller: Caller, platform_id: str) -> None:
-    if not caller.may_see_platform(platform_id):
-        raise Problem(403, "a platform key sees only its own platform", type_="other-platform")
 
 
 @router.get(
@@ -30,7 +24,7 @@ def get_credit(
     limit: int = Query(50, ge=1, le=500),
     caller: Caller = Depends(require("operator", "reviewer", "platform")),
 ) -> dict[str, Any]:
-    _own(caller, platform_id)
+    caller.check_platform(platform_id)
     runtime: Runtime = request.app.state.runtime
     return runtime.casework.credit_view(platform_id, offset=offset, limit=limit)
 
@@ -42,7 +36,7 @@ def get_credit_history(
     days: int = Query(90, ge=1, le=730),
     caller: Caller = Depends(require("operator", "reviewer", "platform")),
 ) -> dict[str, Any]:
-    _own(caller, platform_id)
+    caller.check_platform(platform_id)
     runtime: Runtime = request.app.state.runtime
     series = runtime.casework.history(platform=platform_id, days=days)
     return {

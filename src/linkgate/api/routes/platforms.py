@@ -37,8 +37,7 @@ async def get_platform(
     request: Request,
     caller: Caller = Depends(require("operator", "platform", "reviewer")),
 ) -> dict[str, Any]:
-    if not caller.may_see_platform(platform_id):
-        raise Problem(403, "a platform key sees only its own platform", type_="other-platform")
+    caller.check_platform(platform_id)
     runtime: Runtime = request.app.state.runtime
     stored = runtime.stores.platforms.get(platform_id)
     if stored is not None:

@@ -85,10 +85,7 @@ def get_reports(
     caller: Caller = Depends(require("reviewer", "operator", "platform")),
 ) -> dict[str, Any]:
     runtime: Runtime = request.app.state.runtime
-    if caller.role == "platform":
-        if platform is not None and platform != caller.platform_id:
-            raise Problem(403, "a platform key sees only its own platform", type_="other-platform")
-        platform = caller.platform_id
+    platform = caller.platform_filter(platform)
     if status == "pending":
         cases = runtime.casework.queue(platform=platform, limit=limit)
         return {"status": status, "cases": [case_dict(c) for c in cases]}
