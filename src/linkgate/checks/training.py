@@ -1,4 +1,4 @@
-"""Build the model file from the corpus's train split, byte for byte the same every run.
+"""Build the model file from the corpus's train split, the same on every run.
 
 Needs scikit-learn (a build and test dependency, not a run-time one). The
 vocabulary is every feature seen in at least :data:`MIN_DF` training texts;
@@ -7,7 +7,8 @@ regularisation strength is chosen by stratified 5-fold cross-validation on
 the train split alone (fixed seed, macro-F1), then the model is fitted on the
 whole train split with one BLAS thread. Weights are rounded to :data:`DIGITS` decimals and
 written with sorted keys, so the file depends only on the corpus and the
-pinned toolchain.
+pinned toolchain (up to the last digit of a rare weight, where the solver's
+last bit, which can vary between processes, straddles a rounding boundary).
 """
 
 from __future__ import annotations

@@ -65,8 +65,8 @@ def train_cmd(
 ) -> None:
     """Train the content model on the corpus's train split and write it as JSON.
 
-    The same corpus gives the same bytes on every run (fixed seeds, one BLAS
-    thread, rounded weights, sorted keys). Needs scikit-learn.
+    The same corpus gives the same model on every run (fixed seeds, one BLAS
+    thread, weights rounded to 4 decimals, sorted keys). Needs scikit-learn.
     """
     try:
         from linkgate.checks.training import dumps, train
