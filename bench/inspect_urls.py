@@ -64,9 +64,8 @@ from bench.harness import (
 from linkgate.domains.idn import to_unicode
 from linkgate.domains.psl import PublicSuffix
 from linkgate.domains.registry import Registry
-from linkgate.facts import DEFAULT_CACHE_SIZE, Inspector, UrlFacts
+from linkgate.facts import DEFAULT_CACHE_SIZE, Inspector, UrlFacts, clear_caches
 from linkgate.urls.canonical import canonicalize, full_hashes
-from linkgate.urls.confusables import host_skeleton
 from linkgate.urls.model import ParsedUrl
 from linkgate.urls.parse import parse
 
@@ -82,8 +81,8 @@ CACHE_SIZES = {UNIQUE: 0, ZIPF: DEFAULT_CACHE_SIZE}
 
 
 def fresh_inspector(cache_size: int) -> Inspector:
-    """A new inspector with cold caches (the module-level skeleton memo is cleared too)."""
-    host_skeleton.cache_clear()
+    """A new inspector with cold caches (the link core's module-level memos are cleared too)."""
+    clear_caches()
     return Inspector(Registry.default(), PublicSuffix.load(), cache_size=cache_size)
 
 

@@ -27,11 +27,19 @@ U+DC80..U+DCFF (Python's ``surrogateescape`` convention, as produced by
 them back to those bytes, so ``b"http://\\x01\\x80.com/"`` canonicalises to
 ``http://%01%80.com/``. Other lone surrogates are taken as their UTF-8-style
 (surrogatepass) bytes. Nothing here raises on any input string.
+
+Lookup expressions are memoised per canonical URL, host suffixes per host and
+SHA-256 digests per expression (bounded caches, shared by every caller):
+links repeat, and links that do not still share hosts, so most of their
+host-only and short path-prefix expressions (``example.com/``,
+``example.com/item/``) have been hashed before. :func:`clear_caches` empties
+them (benchmarks start cold with it).
 """
 
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from typing import Final
 
 from linkgate.urls.model import ParsedUrl
@@ -46,6 +54,7 @@ from linkgate.urls.parse import (
 __all__ = [
     "canonicalize",
     "canonicalize_raw",
+    "clear_caches",
     "expressions",
     "full_hashes",
     "hash_prefixes",
@@ -74,6 +83,10 @@ _sha256: Final = hashlib.sha256
 
 _MAX_HOSTS: Final = 5
 _MAX_PATH_PREFIXES: Final = 4
+
+EXPRESSION_CACHE_SIZE: Final = 1 << 15
+HOST_CACHE_SIZE: Final = 1 << 14
+DIGEST_CACHE_SIZE: Final = 1 << 16
 
 
 def canonicalize(parsed: ParsedUrl) -> str:
@@ -351,15 +364,20 @@ def expressions(canonical: str) -> list[str]:
     and up to four prefixes from ``/`` on, each ending in ``/``. Text that is
     not ``scheme://host...`` gives no expressions.
     """
+    return list(_expressions(canonical))
+
+
+@lru_cache(maxsize=EXPRESSION_CACHE_SIZE)
+def _expressions(canonical: str) -> tuple[str, ...]:
     start = canonical.find("://") + 3
     if start < 3:
-        return []
+        return ()
     host_end = canonical.find("/", start)
     question = canonical.find("?", start)
     if host_end < 0 or 0 <= question < host_end:
         host_end = question if question >= 0 else len(canonical)
     if host_end == start:
-        return []
+        return ()
     host = canonical[start:host_end]
     path, _, query = canonical[host_end:].partition("?")
     if not path:
@@ -375,28 +393,34 @@ def expressions(canonical: str) -> list[str]:
                 paths.append(prefix)
             prefixes += 1
             slash = path.find("/", slash + 1)
-    return [h + p for h in _lookup_hosts(host) for p in paths]
+    return tuple([h + p for h in _lookup_hosts(host) for p in paths])
 
 
-def _lookup_hosts(host: str) -> list[str]:
+@lru_cache(maxsize=HOST_CACHE_SIZE)
+def _lookup_hosts(host: str) -> tuple[str, ...]:
     dots = host.count(".")
     if dots < 2 or host[0] == "[" or (dots == 3 and host.replace(".", "").isdigit()):
-        return [host]
+        return (host,)
     if dots >= _MAX_HOSTS:
         labels = host.rsplit(".", _MAX_HOSTS)
-        return [host, *(".".join(labels[-n:]) for n in range(_MAX_HOSTS, 1, -1))]
+        return (host, *(".".join(labels[-n:]) for n in range(_MAX_HOSTS, 1, -1)))
     # Four labels or fewer after the first: every suffix down to two labels.
     hosts = [host]
     dot = host.find(".")
     while dot >= 0 and host.find(".", dot + 1) >= 0:
         hosts.append(host[dot + 1 :])
         dot = host.find(".", dot + 1)
-    return hosts
+    return tuple(hosts)
+
+
+@lru_cache(maxsize=DIGEST_CACHE_SIZE)
+def _digest(expression: str) -> bytes:
+    return _sha256(expression.encode("utf-8", "surrogatepass")).digest()
 
 
 def full_hashes(exprs: list[str]) -> list[bytes]:
     """SHA-256 of each expression's UTF-8 bytes."""
-    return [_sha256(e.encode("utf-8", "surrogatepass")).digest() for e in exprs]
+    return [_digest(e) for e in exprs]
 
 
 def hash_prefixes(exprs: list[str], length: int = 4) -> list[bytes]:
@@ -407,4 +431,11 @@ def hash_prefixes(exprs: list[str], length: int = 4) -> list[bytes]:
     """
     if not 4 <= length <= 32:
         raise ValueError(f"hash prefix length must be 4 to 32 bytes, not {length}")
-    return [_sha256(e.encode("utf-8", "surrogatepass")).digest()[:length] for e in exprs]
+    return [_digest(e)[:length] for e in exprs]
+
+
+def clear_caches() -> None:
+    """Empty the memoised expressions, host suffixes and digests."""
+    _expressions.cache_clear()
+    _lookup_hosts.cache_clear()
+    _digest.cache_clear()
