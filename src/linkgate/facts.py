@@ -150,8 +150,10 @@ class Inspector:
         self.detector = DeceptionDetector(registry.protected_domains())
         self.inspect = lru_cache(maxsize=cache_size)(self._inspect)
         # Domain hosts by their serialised name (one string argument: the
-        # cache's fastest key); other host types are rare and not kept.
+        # cache's fastest key); the same name may be another type of host
+        # under another scheme, so the rarer types are kept apart.
         self._domain = lru_cache(maxsize=host_cache_size)(self._domain_host)
+        self._other = lru_cache(maxsize=host_cache_size)(self._host)
 
     @classmethod
     def default(cls) -> Inspector:
@@ -165,7 +167,7 @@ class Inspector:
         if host_type == "domain":
             site = self._domain(parsed.hostname)
         else:
-            site = self._host(parsed.hostname, host_type)
+            site = self._other(parsed.hostname, host_type)
         platform: Platform | None = None
         link_kind = "other"
         mini_program: MiniProgramMatch | None = None

@@ -23,10 +23,40 @@ from linkgate.policy.decision import Decision, MiniProgramLink
 from linkgate.policy.evaluator import ContentSignal, Evaluator, Situation, State
 from linkgate.policy.loader import load_policy
 from linkgate.policy.model import Policy
+from linkgate.records import slot_builder
 from linkgate.vocabulary import CHANNELS, GROUP_SETTINGS
 
 _CHANNELS = frozenset(CHANNELS)
 _GROUP_SETTINGS = frozenset(GROUP_SETTINGS)
+
+# Built once per decision, so built field by field (see linkgate.records); the
+# names are checked against the classes at import.
+_new_situation = slot_builder(
+    Situation, "channel", "at", "sender", "viewer", "group_setting", "viewer_opt_out", "content"
+)
+_new_decision = slot_builder(
+    Decision,
+    "decision_id",
+    "input",
+    "url",
+    "channel",
+    "decided_at",
+    "treatment",
+    "capabilities",
+    "capability_limits",
+    "interstitial",
+    "reasons",
+    "category",
+    "trace",
+    "counterfactuals",
+    "policy_revision",
+    "ttl_seconds",
+    "platform",
+    "link_kind",
+    "signals",
+    "mini_program",
+    "reason_text",
+)
 
 
 def parse_time(value: datetime | str | None, *, now: datetime | None = None) -> datetime:
@@ -194,52 +224,50 @@ class Gateway:
         when = parse_time(at)
         snap = self._snapshot
         facts = snap.inspector.inspect(url if isinstance(url, str) else str(url))
-        situation = Situation(
-            channel=channel,
-            at=when,
-            sender=sender,
-            viewer=viewer,
-            group_setting=group_setting,
-            viewer_opt_out=viewer_opt_out,
-            content=tuple(content),
+        situation = _new_situation(
+            channel, when, sender, viewer, group_setting, viewer_opt_out, tuple(content)
         )
-        outcome = snap.evaluator.evaluate(facts, situation, snap.state)
+        evaluator = snap.evaluator
+        outcome = evaluator.evaluate(facts, situation, snap.state)
         policy = snap.policy
         ttl = policy.ttl_seconds
-        boundary = snap.evaluator.next_boundary(when)
+        boundary = evaluator.next_boundary(when)
         if boundary is not None:
             ttl = min(ttl, max(0, int((boundary - when).total_seconds())))
         if outcome.expires_at is not None:
             ttl = min(ttl, max(0, int((outcome.expires_at - when).total_seconds())))
         mini: MiniProgramLink | None = None
-        if outcome.treatment == "mini_program" and facts.mini_program is not None:
+        treatment = outcome.treatment
+        if treatment == "mini_program" and facts.mini_program is not None:
             mini = MiniProgramLink(
                 app_id=facts.mini_program.app_id,
                 path=facts.mini_program.path,
                 expires_at=when + timedelta(days=policy.mini_program_expiry_days),
             )
-        primary = outcome.reasons[0] if outcome.reasons else None
-        return Decision(
-            decision_id=self._ids.next(),
-            input=facts.input,
-            url=facts.canonical,
-            channel=channel,
-            decided_at=when,
-            treatment=outcome.treatment,
-            capabilities=outcome.capabilities,
-            capability_limits=outcome.limits,
-            interstitial=outcome.interstitial,  # type: ignore[arg-type]
-            reasons=outcome.reasons,
-            category=outcome.category,
-            trace=outcome.constraints,
-            counterfactuals=outcome.counterfactuals,
-            policy_revision=policy.revision,
-            ttl_seconds=ttl,
-            platform=facts.platform_id,
-            link_kind=facts.link_kind,
-            signals=facts.signals,
-            mini_program=mini,
-            reason_text=policy.reasons.get(primary, {}) if primary else {},
+        reasons = outcome.reasons
+        primary = reasons[0] if reasons else None
+        platform = facts.platform
+        return _new_decision(
+            self._ids.next(),
+            facts.input,
+            facts.canonical,
+            channel,
+            when,
+            treatment,
+            outcome.capabilities,
+            outcome.limits,
+            outcome.interstitial,
+            reasons,
+            outcome.category,
+            outcome.constraints,
+            outcome.counterfactuals,
+            policy.revision,
+            ttl,
+            platform.id if platform is not None else None,
+            facts.link_kind,
+            facts.signals,
+            mini,
+            policy.reasons.get(primary, {}) if primary else {},
         )
 
     def decide_many(

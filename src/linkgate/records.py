@@ -28,8 +28,16 @@ __all__ = ["slot_builder"]
 T = TypeVar("T")
 
 
-def slot_builder(cls: type[T]) -> Callable[..., T]:
-    """``build(field_1, ..., field_n)``, equal to ``cls(field_1, ..., field_n)``."""
+def slot_builder(cls: type[T], *expected: str) -> Callable[..., T]:
+    """``build(field_1, ..., field_n)``, equal to ``cls(field_1, ..., field_n)``.
+
+    ``expected``, when given, are the field names the caller passes, in order;
+    a class whose fields differ raises ``TypeError`` at once (at import, for a
+    module-level builder), so a field added to the class cannot shift the
+    caller's positional arguments silently.
+    """
+    if expected and tuple(f.name for f in fields(cls)) != expected:  # type: ignore[arg-type]
+        raise TypeError(f"{cls.__name__} fields are not {', '.join(expected)}")
     if not is_dataclass(cls) or hasattr(cls, "__post_init__"):
         return cls
     names = tuple(f.name for f in fields(cls))

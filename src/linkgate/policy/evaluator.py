@@ -193,6 +193,7 @@ class Evaluator:
                 )
             )
         self._memo: dict[tuple[Any, ...], _Static] = {}
+        self._last_epoch: tuple[datetime | None, int] = (None, 0)
         bands = sorted(policy.credit_bands, key=lambda b: b.min, reverse=True)
         self._bands = tuple(bands)
 
@@ -203,7 +204,15 @@ class Evaluator:
         return phase.start <= at and (phase.end is None or at < phase.end)
 
     def epoch(self, at: datetime) -> int:
-        return bisect_right(self._stamps, at.timestamp())
+        # A decision asks twice for the epoch of its time (the static part,
+        # then the TTL), and ``timestamp()`` of an aware time is not cheap:
+        # the last answer is kept, with the very object it was for.
+        last_at, last_epoch = self._last_epoch
+        if at is last_at:
+            return last_epoch
+        epoch = bisect_right(self._stamps, at.timestamp())
+        self._last_epoch = (at, epoch)
+        return epoch
 
     def next_boundary(self, at: datetime) -> datetime | None:
         i = self.epoch(at)

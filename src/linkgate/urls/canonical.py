@@ -28,12 +28,12 @@ them back to those bytes, so ``b"http://\\x01\\x80.com/"`` canonicalises to
 ``http://%01%80.com/``. Other lone surrogates are taken as their UTF-8-style
 (surrogatepass) bytes. Nothing here raises on any input string.
 
-Lookup expressions are memoised per canonical URL, host suffixes per host and
-SHA-256 digests per expression (bounded caches, shared by every caller):
-links repeat, and links that do not still share hosts, so most of their
-host-only and short path-prefix expressions (``example.com/``,
-``example.com/item/``) have been hashed before. :func:`clear_caches` empties
-them (benchmarks start cold with it).
+Lookup expressions are memoised per canonical URL and host suffixes per
+host (bounded caches shared by every caller): the same links come back
+again and again, and links that do not still share hosts. Digests are not
+memoised: a SHA-256 of an expression costs little more than a dictionary
+lookup of a new string. :func:`clear_caches` empties the caches (benchmarks
+start cold with it).
 """
 
 from __future__ import annotations
@@ -84,9 +84,13 @@ _sha256: Final = hashlib.sha256
 _MAX_HOSTS: Final = 5
 _MAX_PATH_PREFIXES: Final = 4
 
-EXPRESSION_CACHE_SIZE: Final = 1 << 15
+EXPRESSION_CACHE_SIZE: Final = 1 << 16
 HOST_CACHE_SIZE: Final = 1 << 14
-DIGEST_CACHE_SIZE: Final = 1 << 16
+
+# canonical URL -> its lookup expressions. A plain dictionary, emptied when
+# full: cheaper than an LRU cache on a miss, which is what a stream of new
+# links costs, and as cheap on a hit.
+_EXPRESSIONS: dict[str, tuple[str, ...]] = {}
 
 
 def canonicalize(parsed: ParsedUrl) -> str:
@@ -364,10 +368,15 @@ def expressions(canonical: str) -> list[str]:
     and up to four prefixes from ``/`` on, each ending in ``/``. Text that is
     not ``scheme://host...`` gives no expressions.
     """
-    return list(_expressions(canonical))
+    found = _EXPRESSIONS.get(canonical)
+    if found is None:
+        found = _expressions(canonical)
+        if len(_EXPRESSIONS) >= EXPRESSION_CACHE_SIZE:
+            _EXPRESSIONS.clear()
+        _EXPRESSIONS[canonical] = found
+    return list(found)
 
 
-@lru_cache(maxsize=EXPRESSION_CACHE_SIZE)
 def _expressions(canonical: str) -> tuple[str, ...]:
     start = canonical.find("://") + 3
     if start < 3:
@@ -413,14 +422,9 @@ def _lookup_hosts(host: str) -> tuple[str, ...]:
     return tuple(hosts)
 
 
-@lru_cache(maxsize=DIGEST_CACHE_SIZE)
-def _digest(expression: str) -> bytes:
-    return _sha256(expression.encode("utf-8", "surrogatepass")).digest()
-
-
 def full_hashes(exprs: list[str]) -> list[bytes]:
     """SHA-256 of each expression's UTF-8 bytes."""
-    return [_digest(e) for e in exprs]
+    return [_sha256(e.encode("utf-8", "surrogatepass")).digest() for e in exprs]
 
 
 def hash_prefixes(exprs: list[str], length: int = 4) -> list[bytes]:
@@ -431,11 +435,10 @@ def hash_prefixes(exprs: list[str], length: int = 4) -> list[bytes]:
     """
     if not 4 <= length <= 32:
         raise ValueError(f"hash prefix length must be 4 to 32 bytes, not {length}")
-    return [_digest(e)[:length] for e in exprs]
+    return [_sha256(e.encode("utf-8", "surrogatepass")).digest()[:length] for e in exprs]
 
 
 def clear_caches() -> None:
-    """Empty the memoised expressions, host suffixes and digests."""
-    _expressions.cache_clear()
+    """Empty the memoised expressions and host suffixes."""
+    _EXPRESSIONS.clear()
     _lookup_hosts.cache_clear()
-    _digest.cache_clear()

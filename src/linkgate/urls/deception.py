@@ -73,6 +73,7 @@ from linkgate.urls.confusables import (
     is_highly_restrictive,
 )
 from linkgate.urls.model import ParsedUrl
+from linkgate.urls.parse import parse_whatwg
 
 __all__ = [
     "DANGEROUS_SCHEMES",
@@ -532,12 +533,8 @@ def _whatwg_host(naive: str) -> str | None:
     if _FORBIDDEN_IN_HOST.search(decoded.replace(":", "") if ":" in decoded else decoded):
         return None
     candidate = f"[{decoded}]" if ":" in decoded else decoded
-    try:
-        result = ada_url.parse_url(f"http://{candidate}/")
-    except (ValueError, UnicodeError):
-        return None
-    hostname = result.get("hostname") if isinstance(result, dict) else None
-    return hostname if isinstance(hostname, str) else None
+    parsed = parse_whatwg(f"http://{candidate}/")
+    return parsed.hostname if isinstance(parsed, ParsedUrl) else None
 
 
 def _parser_differential(raw: str, parsed: ParsedUrl) -> bool:
