@@ -91,7 +91,24 @@ class UrlFacts:
         return expressions(self.canonical)
 
 
-_new_facts: Callable[..., UrlFacts] = slot_builder(UrlFacts)
+# Built once per new link, so built field by field (see linkgate.records).
+_new_facts: Callable[..., UrlFacts] = slot_builder(
+    UrlFacts,
+    "input",
+    "valid",
+    "error",
+    "canonical",
+    "scheme",
+    "host",
+    "host_unicode",
+    "registrable_domain",
+    "is_ip",
+    "platform",
+    "link_kind",
+    "signals",
+    "parsed",
+    "mini_program",
+)
 
 
 def clear_caches() -> None:

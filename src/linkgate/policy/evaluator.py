@@ -172,6 +172,9 @@ class _Static:
     limits: dict[str, dict[str, Any]]
     constraints: tuple[Constraint, ...]
     outcome: Outcome
+    # ``outcome`` with its counterfactuals, once computed for a decision with
+    # no dynamic constraint (at most one item; see ``Evaluator.evaluate``).
+    explained: list[Outcome] = field(default_factory=list, compare=False)
 
 
 class Evaluator:
@@ -194,6 +197,12 @@ class Evaluator:
             )
         self._memo: dict[tuple[Any, ...], _Static] = {}
         self._last_epoch: tuple[datetime | None, int] = (None, 0)
+        # Per epoch: whether no later epoch admits users by percentage, so that
+        # the rollout counterfactual depends on no user.
+        self._same_for_all_later = tuple(
+            not any(self._partial[later] for later in range(epoch + 1, len(self._partial)))
+            for epoch in range(len(self._partial))
+        )
         bands = sorted(policy.credit_bands, key=lambda b: b.min, reverse=True)
         self._bands = tuple(bands)
 
@@ -365,14 +374,22 @@ class Evaluator:
         static = self._static(facts, situation)
         dynamic = self._dynamic(facts, situation, state)
         if not dynamic:
-            return self._with_counterfactuals(static.outcome, facts, situation, state, static)
+            # Then the counterfactuals depend on the static part alone (and on
+            # the user when a later epoch ramps by percentage): kept with it.
+            explained = static.explained
+            if explained:
+                return explained[0]
+            outcome = self._with_counterfactuals(static.outcome, facts, situation, state, static)
+            if self._same_for_all_later[self.epoch(situation.at)]:
+                explained.append(outcome)
+            return outcome
         constraints = self._ordered(dynamic, static.constraints)
         outcome = _fold("mini_program", static.granted, static.limits, constraints)
         return self._with_counterfactuals(outcome, facts, situation, state, static)
 
     @staticmethod
     def _ordered(dynamic: list[Constraint], static: tuple[Constraint, ...]) -> list[Constraint]:
-        order = {s: i for i, s in enumerate(STAGES)}
+        order = _STAGE_ORDER
         return sorted([*dynamic, *static], key=lambda c: order.get(c.stage, len(order)))
 
     def _dynamic(self, facts: UrlFacts, situation: Situation, state: State) -> list[Constraint]:
@@ -714,3 +731,4 @@ STAGES: tuple[str, ...] = (
     "content",
     "sender",
 )
+_STAGE_ORDER: dict[str, int] = {stage: i for i, stage in enumerate(STAGES)}
