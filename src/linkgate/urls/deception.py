@@ -202,7 +202,7 @@ class DeceptionDetector:
         self._brand_by_skeleton = brand_by_skeleton
         self._patterns = patterns
         self._first_tokens = frozenset(first_tokens)
-        self._host_signals = lru_cache(maxsize=host_cache_size)(self._compute_host_signals)
+        self._cached_host_signals = lru_cache(maxsize=host_cache_size)(self.host_signals)
 
     def detect(
         self, parsed: ParsedUrl, *, host_unicode: str, registrable_domain: str | None
@@ -213,7 +213,7 @@ class DeceptionDetector:
         ``parsed.hostname``); ``registrable_domain`` is the ASCII registrable
         domain from the public suffix list, or ``None`` when there is none.
         """
-        host = self.host_signals(
+        host = self._cached_host_signals(
             parsed.hostname, parsed.host_type, host_unicode, registrable_domain
         )
         return self.link_signals(parsed, host)
@@ -229,13 +229,14 @@ class DeceptionDetector:
 
         ``hostname`` and ``host_type`` are as parsed (``ParsedUrl``); the other
         two arguments are those of :meth:`detect`. Returns :data:`CLEAN_HOST`
-        when the host raises nothing.
+        when the host raises nothing. Not memoised: a caller asks once per
+        host and keeps the answer (:meth:`detect` keeps its own).
         """
         is_ip = host_type == "ipv4" or host_type == "ipv6"
         private = _is_private_host(hostname, host_type)
         mixed = confusable = in_subdomain = too_long = False
         if host_type == "domain" and hostname:
-            mixed, confusable, in_subdomain, too_long = self._host_signals(
+            mixed, confusable, in_subdomain, too_long = self._compute_host_signals(
                 hostname, host_unicode, registrable_domain
             )
         if not (is_ip or private or mixed or confusable or in_subdomain or too_long):
@@ -255,20 +256,30 @@ class DeceptionDetector:
             userinfo or dangerous or invisible or embedded or differential or too_long
         ):
             return ()
-        found = (
-            userinfo,
-            host.ip_host,
-            host.private_ip,
-            dangerous,
-            invisible,
-            host.mixed_script,
-            host.confusable,
-            host.platform_in_subdomain,
-            embedded,
-            differential,
-            too_long,
-        )
-        return tuple(code for code, present in zip(SIGNALS, found, strict=True) if present)
+        signals: list[str] = []
+        if userinfo:
+            signals.append("userinfo")
+        if host.ip_host:
+            signals.append("ip_host")
+        if host.private_ip:
+            signals.append("private_ip")
+        if dangerous:
+            signals.append("dangerous_scheme")
+        if invisible:
+            signals.append("invisible_chars")
+        if host.mixed_script:
+            signals.append("mixed_script")
+        if host.confusable:
+            signals.append("confusable")
+        if host.platform_in_subdomain:
+            signals.append("platform_in_subdomain")
+        if embedded:
+            signals.append("embedded_url")
+        if differential:
+            signals.append("parser_differential")
+        if too_long:
+            signals.append("too_long")
+        return tuple(signals)
 
     # -- host-level checks (memoised) ------------------------------------
 
