@@ -26,6 +26,7 @@ from linkgate.rollout.bucket import in_percentage
 from linkgate.vocabulary import CAPABILITIES, RANK, TREATMENTS, Treatment, interstitial_for
 
 WEB_SCHEMES = frozenset({"http", "https"})
+_NO_PHASES: frozenset[str] = frozenset()
 ALL_CAPABILITIES = frozenset(CAPABILITIES)
 OPENABLE_WITH_CAPABILITIES = frozenset({"mini_program", "rich_page"})
 
@@ -300,7 +301,7 @@ class Evaluator:
     def _admitted(self, epoch: int, situation: Situation) -> frozenset[str]:
         partial = self._partial[epoch]
         if not partial:
-            return frozenset()
+            return _NO_PHASES
         user = situation.user
         at = situation.at
         return frozenset(p.id for p in partial if in_percentage(p.id, user, p.percent_at(at)))

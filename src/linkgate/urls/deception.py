@@ -549,6 +549,15 @@ def _whatwg_host(naive: str) -> str | None:
 
 
 def _parser_differential(raw: str, parsed: ParsedUrl) -> bool:
+    if (
+        raw == parsed.href
+        and parsed.host_type == "domain"
+        and not (parsed.username or parsed.password)
+    ):
+        # Typed exactly as WHATWG serialises it, with a domain and no
+        # userinfo: a plain authority, which _fast_host_match would accept
+        # (most links are copied whole from a browser or an app).
+        return False
     if _fast_host_match(raw, parsed):
         return False
     bounds = _authority_bounds(raw, parsed)
