@@ -10,6 +10,7 @@ such key and reused.
 
 from __future__ import annotations
 
+import operator
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +28,22 @@ from linkgate.vocabulary import CAPABILITIES, RANK, TREATMENTS, Treatment, inter
 
 WEB_SCHEMES = frozenset({"http", "https"})
 _NO_PHASES: frozenset[str] = frozenset()
+_LINK_MEMO_SIZE = 10_000
+
+# What a link's own constraints depend on: its scheme when that is not a web
+# scheme (and not already a dangerous_scheme signal), and its signals.
+_LinkKey = tuple[str | None, tuple[str, ...]]
+
+
+def _link_key(facts: UrlFacts) -> _LinkKey | None:
+    """The key of the link's own constraints; ``None`` when it has none."""
+    signals = facts.signals
+    scheme = facts.scheme
+    if scheme in WEB_SCHEMES or "dangerous_scheme" in signals:
+        return (None, signals) if signals else None
+    return (scheme, signals)
+
+
 ALL_CAPABILITIES = frozenset(CAPABILITIES)
 OPENABLE_WITH_CAPABILITIES = frozenset({"mini_program", "rich_page"})
 
@@ -173,9 +190,10 @@ class _Static:
     limits: dict[str, dict[str, Any]]
     constraints: tuple[Constraint, ...]
     outcome: Outcome
-    # ``outcome`` with its counterfactuals, once computed for a decision with
-    # no dynamic constraint (at most one item; see ``Evaluator.evaluate``).
-    explained: list[Outcome] = field(default_factory=list, compare=False)
+    # The final outcome of decisions whose only dynamic constraints are the
+    # link's own, by the link's key (None: no such constraint); see
+    # ``Evaluator.evaluate``.
+    explained: dict[_LinkKey | None, Outcome] = field(default_factory=dict, compare=False)
 
 
 class Evaluator:
@@ -197,6 +215,7 @@ class Evaluator:
                 )
             )
         self._memo: dict[tuple[Any, ...], _Static] = {}
+        self._link_constraints: dict[_LinkKey, tuple[Constraint, ...]] = {}
         self._last_epoch: tuple[datetime | None, int] = (None, 0)
         # Per epoch: whether no later epoch admits users by percentage, so that
         # the rollout counterfactual depends on no user.
@@ -374,19 +393,32 @@ class Evaluator:
             return _fold("blocked", frozenset(), {}, [c])
         static = self._static(facts, situation)
         dynamic = self._dynamic(facts, situation, state)
+        # When the only dynamic constraints are the link's own (scheme and
+        # deception signals, see _deception), the outcome and its
+        # counterfactuals depend on the static part and those alone (and on
+        # the user when a later epoch ramps by percentage): kept with the
+        # static part, by the link's key.
+        key = _link_key(facts) if dynamic else None
+        own = self._link_constraints.get(key) if key is not None else ()
+        reusable = (
+            own is not None
+            and len(own) == len(dynamic)
+            and all(map(operator.is_, own, dynamic))
+            and self._same_for_all_later[self.epoch(situation.at)]
+        )
+        if reusable:
+            explained = static.explained.get(key)
+            if explained is not None:
+                return explained
         if not dynamic:
-            # Then the counterfactuals depend on the static part alone (and on
-            # the user when a later epoch ramps by percentage): kept with it.
-            explained = static.explained
-            if explained:
-                return explained[0]
-            outcome = self._with_counterfactuals(static.outcome, facts, situation, state, static)
-            if self._same_for_all_later[self.epoch(situation.at)]:
-                explained.append(outcome)
-            return outcome
-        constraints = self._ordered(dynamic, static.constraints)
-        outcome = _fold("mini_program", static.granted, static.limits, constraints)
-        return self._with_counterfactuals(outcome, facts, situation, state, static)
+            outcome = static.outcome
+        else:
+            constraints = self._ordered(dynamic, static.constraints)
+            outcome = _fold("mini_program", static.granted, static.limits, constraints)
+        outcome = self._with_counterfactuals(outcome, facts, situation, state, static)
+        if reusable and len(static.explained) < _LINK_MEMO_SIZE:
+            static.explained[key] = outcome
+        return outcome
 
     @staticmethod
     def _ordered(dynamic: list[Constraint], static: tuple[Constraint, ...]) -> list[Constraint]:
@@ -454,8 +486,22 @@ class Evaluator:
         return out
 
     def _deception(self, facts: UrlFacts) -> list[Constraint]:
+        key = _link_key(facts)
+        if key is None:
+            return []
+        found = self._link_constraints.get(key)
+        if found is None:
+            found = tuple(self._deception_constraints(*key))
+            if len(self._link_constraints) < _LINK_MEMO_SIZE:
+                self._link_constraints[key] = found
+        return list(found)
+
+    def _deception_constraints(
+        self, non_web_scheme: str | None, signals: tuple[str, ...]
+    ) -> list[Constraint]:
+        """The link's own constraints: its scheme if not a web one, its deception signals."""
         out: list[Constraint] = []
-        if facts.scheme not in WEB_SCHEMES and "dangerous_scheme" not in facts.signals:
+        if non_web_scheme is not None:
             out.append(
                 Constraint(
                     stage="parse",
@@ -463,10 +509,10 @@ class Evaluator:
                     source=None,
                     reason="non_web_scheme",
                     treatment="copy_only",
-                    detail=f"{facts.scheme}: links do not open in-app",
+                    detail=f"{non_web_scheme}: links do not open in-app",
                 )
             )
-        for code in facts.signals:
+        for code in signals:
             effect = self.policy.deception.effect_for(code) or Effect()
             # Deceptive links never get more than a plain page behind the warning.
             treatment = effect.treatment or "plain_page"
