@@ -6,8 +6,10 @@ Two corpora of ``n`` URLs (see :mod:`bench.harness`):
 
 - ``unique``: ``n`` distinct strings, inspected by an ``Inspector`` whose per-string cache is
   off (``cache_size=0``: ``functools.lru_cache(maxsize=0)`` stores nothing and never hits), so
-  every URL is inspected in full. The host-level memos inside the link core (public-suffix
-  lookups, deception host signals) stay as deployed: URL strings are distinct, hosts are not.
+  every URL is inspected in full. The host-level memos inside the link core (the inspector's
+  record per host, public-suffix lookups, deception host signals, lookup-expression host
+  suffixes) stay as deployed: URL strings are distinct, hosts are not. Every pass starts them
+  cold (a new inspector, and ``linkgate.facts.clear_caches()`` for the module-level ones).
 - ``zipf``: ``n`` Zipf draws over the corpus, inspected with the default cache, as deployed.
 
 On each corpus, three variants are timed ``--repeat`` times each, round-robin, with fresh

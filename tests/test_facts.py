@@ -8,6 +8,7 @@ share-traffic corpus and on links chosen to reach every host type.
 from __future__ import annotations
 
 from functools import cache
+from hashlib import sha256
 
 import pytest
 
@@ -17,7 +18,7 @@ from linkgate.domains.psl import PublicSuffix
 from linkgate.domains.registry import Registry
 from linkgate.facts import Inspector, UrlFacts, clear_caches
 from linkgate.urls import canonical
-from linkgate.urls.canonical import canonicalize, expressions, full_hashes
+from linkgate.urls.canonical import canonicalize, expressions, full_hashes, hash_prefixes
 from linkgate.urls.deception import DeceptionDetector
 from linkgate.urls.model import InvalidUrl
 from linkgate.urls.parse import parse
@@ -129,6 +130,19 @@ def test_expressions_are_memoised_but_handed_out_fresh() -> None:
     clear_caches()
     assert not canonical._EXPRESSIONS
     assert canonical._lookup_hosts.cache_info().currsize == 0
+
+
+def test_memoised_digests_are_sha256_and_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    clear_caches()
+    monkeypatch.setattr(canonical, "DIGEST_CACHE_SIZE", 5)
+    exprs = [f"h{i}.example/p/" for i in range(12)] + ["\udcff.example/"]
+    expected = [sha256(e.encode("utf-8", "surrogatepass")).digest() for e in exprs]
+    for _ in range(2):
+        assert full_hashes(exprs) == expected
+        assert hash_prefixes(exprs, 8) == [d[:8] for d in expected]
+        assert len(canonical._DIGESTS) <= 5
+    clear_caches()
+    assert not canonical._DIGESTS
 
 
 def test_the_expression_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
