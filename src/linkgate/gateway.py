@@ -219,9 +219,11 @@ class Gateway:
         content: Sequence[ContentSignal] = (),
     ) -> Decision:
         """Decide one link. Raises :class:`RequestError` only for bad non-URL fields."""
-        channel = check_channel(channel)
-        group_setting = check_group_setting(group_setting)
-        when = parse_time(at)
+        if type(channel) is not str or channel not in _CHANNELS:
+            channel = check_channel(channel)
+        if group_setting is not None:
+            group_setting = check_group_setting(group_setting)
+        when = at if type(at) is datetime and at.tzinfo is not None else parse_time(at)
         snap = self._snapshot
         facts = snap.inspector.inspect(url if isinstance(url, str) else str(url))
         situation = _new_situation(

@@ -71,7 +71,8 @@ def slot_builder(cls: type[T], *expected: str) -> Callable[..., T]:
 def _compile(cls: type[T], names: tuple[str, ...], twin: type | None) -> Callable[..., T]:
     """The builder's source, one line per field (a loop would cost most of what it saves)."""
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_twin": twin}
-    lines = [f"def build({', '.join(names)}):"]
+    function = f"build_{cls.__name__}"
+    lines = [f"def {function}({', '.join(names)}):"]
     if twin is not None:
         lines.append("    _obj = _new(_twin)")
         lines.extend(f"    _obj.{name} = {name}" for name in names)
@@ -84,7 +85,6 @@ def _compile(cls: type[T], names: tuple[str, ...], twin: type | None) -> Callabl
     lines.append("    return _obj")
     # The source is made above from the dataclass's own field names only.
     exec("\n".join(lines), namespace)
-    build: Callable[..., T] = namespace["build"]
-    build.__qualname__ = build.__name__ = f"build_{cls.__name__}"
+    build: Callable[..., T] = namespace[function]
     build.__doc__ = f"A new {cls.__name__} from all its fields, positionally, in field order."
     return build
