@@ -28,14 +28,12 @@ them back to those bytes, so ``b"http://\\x01\\x80.com/"`` canonicalises to
 ``http://%01%80.com/``. Other lone surrogates are taken as their UTF-8-style
 (surrogatepass) bytes. Nothing here raises on any input string.
 
-Lookup expressions are memoised per canonical URL, host suffixes per host
-and SHA-256 digests per expression (bounded caches shared by every caller):
-the same links come back again and again, and links that do not still share
-hosts. A repeated link's expressions are the memoised strings themselves,
-whose hashes Python keeps, so finding their digests costs a fraction of
-hashing them again; a new expression pays one failed lookup and an insert
-on top of its SHA-256. :func:`clear_caches` empties the caches (benchmarks
-start cold with it).
+Lookup expressions are memoised per canonical URL and host suffixes per
+host (bounded caches shared by every caller): the same links come back
+again and again, and links that do not still share hosts. Digests are not
+memoised: measured on share traffic, a memo of them cost all-new links more
+than it saved repeated ones. :func:`clear_caches` empties the caches
+(benchmarks start cold with it).
 """
 
 from __future__ import annotations
@@ -89,13 +87,10 @@ _MAX_PATH_PREFIXES: Final = 4
 EXPRESSION_CACHE_SIZE: Final = 1 << 16
 HOST_CACHE_SIZE: Final = 1 << 14
 
-DIGEST_CACHE_SIZE: Final = 1 << 17
-
-# canonical URL -> its lookup expressions, and expression -> its SHA-256.
-# Plain dictionaries, emptied when full: cheaper than an LRU cache on a miss,
-# which is what a stream of new links costs, and as cheap on a hit.
+# canonical URL -> its lookup expressions. A plain dictionary, emptied when
+# full: cheaper than an LRU cache on a miss, which is what a stream of new
+# links costs, and as cheap on a hit.
 _EXPRESSIONS: dict[str, tuple[str, ...]] = {}
-_DIGESTS: dict[str, bytes] = {}
 
 
 def canonicalize(parsed: ParsedUrl) -> str:
@@ -429,17 +424,7 @@ def _lookup_hosts(host: str) -> tuple[str, ...]:
 
 def full_hashes(exprs: list[str]) -> list[bytes]:
     """SHA-256 of each expression's UTF-8 bytes."""
-    return [_digest(e) for e in exprs]
-
-
-def _digest(expression: str) -> bytes:
-    digest = _DIGESTS.get(expression)
-    if digest is None:
-        digest = _sha256(expression.encode("utf-8", "surrogatepass")).digest()
-        if len(_DIGESTS) >= DIGEST_CACHE_SIZE:
-            _DIGESTS.clear()
-        _DIGESTS[expression] = digest
-    return digest
+    return [_sha256(e.encode("utf-8", "surrogatepass")).digest() for e in exprs]
 
 
 def hash_prefixes(exprs: list[str], length: int = 4) -> list[bytes]:
@@ -450,11 +435,10 @@ def hash_prefixes(exprs: list[str], length: int = 4) -> list[bytes]:
     """
     if not 4 <= length <= 32:
         raise ValueError(f"hash prefix length must be 4 to 32 bytes, not {length}")
-    return [_digest(e)[:length] for e in exprs]
+    return [_sha256(e.encode("utf-8", "surrogatepass")).digest()[:length] for e in exprs]
 
 
 def clear_caches() -> None:
-    """Empty the memoised expressions, host suffixes and digests."""
+    """Empty the memoised expressions and host suffixes."""
     _EXPRESSIONS.clear()
-    _DIGESTS.clear()
     _lookup_hosts.cache_clear()
