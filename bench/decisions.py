@@ -83,10 +83,9 @@ from bench.harness import (
     zipf_corpus,
 )
 from linkgate.domains.psl import PublicSuffix, installed_psl_path, parse_psl_text
-from linkgate.facts import DEFAULT_CACHE_SIZE, Inspector, UrlFacts
+from linkgate.facts import DEFAULT_CACHE_SIZE, Inspector, UrlFacts, clear_caches
 from linkgate.gateway import Gateway, Snapshot
 from linkgate.policy.evaluator import Situation
-from linkgate.urls.confusables import host_skeleton
 from linkgate.urls.model import ParsedUrl
 from linkgate.urls.parse import parse
 
@@ -131,7 +130,7 @@ def channels(n: int, *, seed: int = CHANNEL_SEED) -> list[str]:
 
 def fresh_gateway(corpus: str) -> Gateway:
     """A new gateway with cold caches: the default one, with the inspector cache off if unique."""
-    host_skeleton.cache_clear()
+    clear_caches()
     gateway = Gateway.default()
     if CACHE_SIZES[corpus] == DEFAULT_CACHE_SIZE:
         return gateway

@@ -6,8 +6,10 @@ Two corpora of ``n`` URLs (see :mod:`bench.harness`):
 
 - ``unique``: ``n`` distinct strings, inspected by an ``Inspector`` whose per-string cache is
   off (``cache_size=0``: ``functools.lru_cache(maxsize=0)`` stores nothing and never hits), so
-  every URL is inspected in full. The host-level memos inside the link core (public-suffix
-  lookups, deception host signals) stay as deployed: URL strings are distinct, hosts are not.
+  every URL is inspected in full. The host-level memos inside the link core (the inspector's
+  record per host, public-suffix lookups, deception host signals, lookup-expression host
+  suffixes) stay as deployed: URL strings are distinct, hosts are not. Every pass starts them
+  cold (a new inspector, and ``linkgate.facts.clear_caches()`` for the module-level ones).
 - ``zipf``: ``n`` Zipf draws over the corpus, inspected with the default cache, as deployed.
 
 On each corpus, three variants are timed ``--repeat`` times each, round-robin, with fresh
@@ -64,9 +66,8 @@ from bench.harness import (
 from linkgate.domains.idn import to_unicode
 from linkgate.domains.psl import PublicSuffix
 from linkgate.domains.registry import Registry
-from linkgate.facts import DEFAULT_CACHE_SIZE, Inspector, UrlFacts
+from linkgate.facts import DEFAULT_CACHE_SIZE, Inspector, UrlFacts, clear_caches
 from linkgate.urls.canonical import canonicalize, full_hashes
-from linkgate.urls.confusables import host_skeleton
 from linkgate.urls.model import ParsedUrl
 from linkgate.urls.parse import parse
 
@@ -82,8 +83,8 @@ CACHE_SIZES = {UNIQUE: 0, ZIPF: DEFAULT_CACHE_SIZE}
 
 
 def fresh_inspector(cache_size: int) -> Inspector:
-    """A new inspector with cold caches (the module-level skeleton memo is cleared too)."""
-    host_skeleton.cache_clear()
+    """A new inspector with cold caches (the link core's module-level memos are cleared too)."""
+    clear_caches()
     return Inspector(Registry.default(), PublicSuffix.load(), cache_size=cache_size)
 
 

@@ -6,23 +6,33 @@ parse (WHATWG) -> canonicalise (Safe Browsing) -> IDN -> registrable domain
 signals. The result depends only on the input string and the loaded data,
 so it is cached by input string; decisions that depend on time, channel,
 group or sender are made elsewhere from these facts.
+
+Everything that depends on the host alone (its Unicode form, registrable
+domain, whether a platform registers it, its deception signals) is kept per
+host as well: distinct links share hosts far more often than they repeat,
+so after the parse most links cost a lookup, the path-level checks and the
+canonical form.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from linkgate.domains.idn import to_unicode
 from linkgate.domains.psl import PublicSuffix
 from linkgate.domains.registry import MiniProgramMatch, Platform, Registry
+from linkgate.records import slot_builder
+from linkgate.urls import canonical, deception
 from linkgate.urls.canonical import canonicalize, expressions, hash_prefixes
-from linkgate.urls.deception import DeceptionDetector
+from linkgate.urls.deception import DeceptionDetector, HostSignals
 from linkgate.urls.model import InvalidUrl, ParsedUrl
 from linkgate.urls.parse import parse
 
 DEFAULT_CACHE_SIZE = 1 << 16
+HOST_CACHE_SIZE = 1 << 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +91,36 @@ class UrlFacts:
         return expressions(self.canonical)
 
 
+# Built once per new link, so built field by field (see linkgate.records).
+_new_facts: Callable[..., UrlFacts] = slot_builder(
+    UrlFacts,
+    "input",
+    "valid",
+    "error",
+    "canonical",
+    "scheme",
+    "host",
+    "host_unicode",
+    "registrable_domain",
+    "is_ip",
+    "platform",
+    "link_kind",
+    "signals",
+    "parsed",
+    "mini_program",
+)
+
+
+def clear_caches() -> None:
+    """Empty the link core's module-level memos (an ``Inspector`` keeps its own).
+
+    What they hold depends only on their input strings, so clearing changes
+    no result; benchmarks use it to start every pass cold.
+    """
+    canonical.clear_caches()
+    deception.clear_caches()
+
+
 def _invalid(raw: str, code: str) -> UrlFacts:
     return UrlFacts(
         input=raw,
@@ -98,6 +138,19 @@ def _invalid(raw: str, code: str) -> UrlFacts:
     )
 
 
+class _Host(NamedTuple):
+    """What the link core knows about one host, whatever the link's path."""
+
+    host: str | None
+    host_unicode: str | None
+    registrable_domain: str | None
+    is_ip: bool
+    # Whether the registry has a platform for this host: links on hosts it
+    # does not know resolve to no platform and kind "other", whatever the path.
+    registered: bool
+    signals: HostSignals
+
+
 class Inspector:
     """Turns input strings into :class:`UrlFacts`; never raises on input."""
 
@@ -107,11 +160,17 @@ class Inspector:
         psl: PublicSuffix,
         *,
         cache_size: int = DEFAULT_CACHE_SIZE,
+        host_cache_size: int = HOST_CACHE_SIZE,
     ) -> None:
         self.registry = registry
         self.psl = psl
         self.detector = DeceptionDetector(registry.protected_domains())
         self.inspect = lru_cache(maxsize=cache_size)(self._inspect)
+        # Domain hosts by their serialised name (one string argument: the
+        # cache's fastest key); the same name may be another type of host
+        # under another scheme, so the rarer types are kept apart.
+        self._domain = lru_cache(maxsize=host_cache_size)(self._domain_host)
+        self._other = lru_cache(maxsize=host_cache_size)(self._host)
 
     @classmethod
     def default(cls) -> Inspector:
@@ -121,36 +180,45 @@ class Inspector:
         parsed = parse(raw)
         if isinstance(parsed, InvalidUrl):
             return _invalid(raw, parsed.code)
-        host = parsed.hostname
-        if host.endswith("."):
-            host = host.rstrip(".")
-        is_ip = parsed.host_type in ("ipv4", "ipv6")
-        host_unicode = host if is_ip or "xn--" not in host else to_unicode(host)
-        registrable = None if is_ip or not host else self.psl.registrable_domain(host)
+        host_type = parsed.host_type
+        if host_type == "domain":
+            site = self._domain(parsed.hostname)
+        else:
+            site = self._other(parsed.hostname, host_type)
         platform: Platform | None = None
         link_kind = "other"
         mini_program: MiniProgramMatch | None = None
-        if host and not is_ip:
-            resolution = self.registry.resolve(host, registrable, parsed.pathname, parsed.search)
-            platform = resolution.platform
-            link_kind = resolution.link_kind
-            mini_program = resolution.mini_program
-        signals = self.detector.detect(
-            parsed, host_unicode=host_unicode, registrable_domain=registrable
+        if site.registered:
+            platform, link_kind, mini_program = self.registry.resolve(
+                site.host or "", site.registrable_domain, parsed.pathname, parsed.search
+            )
+        return _new_facts(
+            raw,
+            True,
+            None,
+            canonicalize(parsed),
+            parsed.scheme,
+            site.host,
+            site.host_unicode,
+            site.registrable_domain,
+            site.is_ip,
+            platform,
+            link_kind,
+            self.detector.link_signals(parsed, site.signals),
+            parsed,
+            mini_program,
         )
-        return UrlFacts(
-            input=raw,
-            valid=True,
-            error=None,
-            canonical=canonicalize(parsed),
-            scheme=parsed.scheme,
-            host=host or None,
-            host_unicode=host_unicode or None,
-            registrable_domain=registrable,
-            is_ip=is_ip,
-            platform=platform,
-            link_kind=link_kind,
-            signals=signals,
-            parsed=parsed,
-            mini_program=mini_program,
+
+    def _domain_host(self, hostname: str) -> _Host:
+        return self._host(hostname, "domain")
+
+    def _host(self, hostname: str, host_type: str) -> _Host:
+        host = hostname.rstrip(".") if hostname.endswith(".") else hostname
+        is_ip = host_type in ("ipv4", "ipv6")
+        host_unicode = host if is_ip or "xn--" not in host else to_unicode(host)
+        registrable = None if is_ip or not host else self.psl.registrable_domain(host)
+        registered = (
+            bool(host) and not is_ip and self.registry.platform_for(host, registrable) is not None
         )
+        signals = self.detector.host_signals(hostname, host_type, host_unicode, registrable)
+        return _Host(host or None, host_unicode or None, registrable, is_ip, registered, signals)

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from linkgate.checks.classifier import ContentClassifier, default_classifier
@@ -24,10 +25,50 @@ from linkgate.policy.decision import Decision, MiniProgramLink
 from linkgate.policy.evaluator import ContentSignal, Evaluator, Situation, State
 from linkgate.policy.loader import load_policy
 from linkgate.policy.model import Policy
+from linkgate.records import slot_builder
 from linkgate.vocabulary import CHANNELS, GROUP_SETTINGS
 
 _CHANNELS = frozenset(CHANNELS)
 _GROUP_SETTINGS = frozenset(GROUP_SETTINGS)
+
+# Built once per decision, so built field by field (see linkgate.records); the
+# names are checked against the classes at import.
+_new_situation = slot_builder(
+    Situation,
+    "channel",
+    "at",
+    "sender",
+    "viewer",
+    "group_setting",
+    "viewer_opt_out",
+    "content",
+    "forwards",
+)
+_NO_FORWARDS: Mapping[timedelta, int] = MappingProxyType({})
+_new_decision = slot_builder(
+    Decision,
+    "decision_id",
+    "input",
+    "url",
+    "channel",
+    "decided_at",
+    "treatment",
+    "capabilities",
+    "capability_limits",
+    "interstitial",
+    "reasons",
+    "category",
+    "trace",
+    "counterfactuals",
+    "policy_revision",
+    "ttl_seconds",
+    "platform",
+    "link_kind",
+    "signals",
+    "mini_program",
+    "reason_text",
+    "domain",
+)
 
 
 def parse_time(value: datetime | str | None, *, now: datetime | None = None) -> datetime:
@@ -228,62 +269,69 @@ class Gateway:
         knows it; when given, they are classified and the resulting signal is
         added to ``content``.
         """
-        channel = check_channel(channel)
-        group_setting = check_group_setting(group_setting)
-        when = parse_time(at)
-        found = self.content_signals(title, description)
-        if found:
-            content = (*content, *found)
+        if type(channel) is not str or channel not in _CHANNELS:
+            channel = check_channel(channel)
+        if group_setting is not None:
+            group_setting = check_group_setting(group_setting)
+        when = at if type(at) is datetime and at.tzinfo is not None else parse_time(at)
+        if title is not None or description is not None:
+            found = self.content_signals(title, description)
+            if found:
+                content = (*content, *found)
         snap = self._snapshot
         facts = snap.inspector.inspect(url if isinstance(url, str) else str(url))
-        situation = Situation(
-            channel=channel,
-            at=when,
-            sender=sender,
-            viewer=viewer,
-            group_setting=group_setting,
-            viewer_opt_out=viewer_opt_out,
-            content=tuple(content),
-            forwards=forwards or {},
+        situation = _new_situation(
+            channel,
+            when,
+            sender,
+            viewer,
+            group_setting,
+            viewer_opt_out,
+            tuple(content),
+            forwards or _NO_FORWARDS,
         )
-        outcome = snap.evaluator.evaluate(facts, situation, snap.state)
+        evaluator = snap.evaluator
+        outcome = evaluator.evaluate(facts, situation, snap.state)
         policy = snap.policy
         ttl = policy.ttl_seconds
-        boundary = snap.evaluator.next_boundary(when)
+        boundary = evaluator.next_boundary(when)
         if boundary is not None:
             ttl = min(ttl, max(0, int((boundary - when).total_seconds())))
         if outcome.expires_at is not None:
             ttl = min(ttl, max(0, int((outcome.expires_at - when).total_seconds())))
         mini: MiniProgramLink | None = None
-        if outcome.treatment == "mini_program" and facts.mini_program is not None:
+        treatment = outcome.treatment
+        if treatment == "mini_program" and facts.mini_program is not None:
             mini = MiniProgramLink(
                 app_id=facts.mini_program.app_id,
                 path=facts.mini_program.path,
                 expires_at=when + timedelta(days=policy.mini_program_expiry_days),
             )
-        primary = outcome.reasons[0] if outcome.reasons else None
-        return Decision(
-            decision_id=self._ids.next(),
-            input=facts.input,
-            url=facts.canonical,
-            channel=channel,
-            decided_at=when,
-            treatment=outcome.treatment,
-            capabilities=outcome.capabilities,
-            capability_limits=outcome.limits,
-            interstitial=outcome.interstitial,  # type: ignore[arg-type]
-            reasons=outcome.reasons,
-            category=outcome.category,
-            trace=outcome.constraints,
-            counterfactuals=outcome.counterfactuals,
-            policy_revision=policy.revision,
-            ttl_seconds=ttl,
-            platform=facts.platform_id,
-            link_kind=facts.link_kind,
-            signals=facts.signals,
-            mini_program=mini,
-            reason_text=policy.reasons.get(primary, {}) if primary else {},
-            domain=facts.registrable_domain,
+        reasons = outcome.reasons
+        primary = reasons[0] if reasons else None
+        platform = facts.platform
+        return _new_decision(
+            self._ids.next(),
+            facts.input,
+            facts.canonical,
+            channel,
+            when,
+            treatment,
+            outcome.capabilities,
+            outcome.limits,
+            outcome.interstitial,
+            reasons,
+            outcome.category,
+            outcome.constraints,
+            outcome.counterfactuals,
+            policy.revision,
+            ttl,
+            platform.id if platform is not None else None,
+            facts.link_kind,
+            facts.signals,
+            mini,
+            policy.reasons.get(primary, {}) if primary else {},
+            facts.registrable_domain,
         )
 
     def decide_many(

@@ -202,7 +202,11 @@ def _needles(names: tuple[str, ...]) -> _Needles:
 
 
 def _has_params(probe: str, needles: _Needles) -> bool:
-    return all(with_value in probe or bare in probe for with_value, bare in needles)
+    # A loop rather than all() over a generator: half the cost per resolve.
+    for with_value, bare in needles:  # noqa: SIM110
+        if with_value not in probe and bare not in probe:
+            return False
+    return True
 
 
 PLAN_CACHE_SIZE: Final = 4096

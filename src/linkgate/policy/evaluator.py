@@ -10,6 +10,7 @@ such key and reused.
 
 from __future__ import annotations
 
+import operator
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -26,6 +27,23 @@ from linkgate.rollout.bucket import in_percentage
 from linkgate.vocabulary import CAPABILITIES, RANK, TREATMENTS, Treatment, interstitial_for
 
 WEB_SCHEMES = frozenset({"http", "https"})
+_NO_PHASES: frozenset[str] = frozenset()
+_LINK_MEMO_SIZE = 10_000
+
+# What a link's own constraints depend on: its scheme when that is not a web
+# scheme (and not already a dangerous_scheme signal), and its signals.
+_LinkKey = tuple[str | None, tuple[str, ...]]
+
+
+def _link_key(facts: UrlFacts) -> _LinkKey | None:
+    """The key of the link's own constraints; ``None`` when it has none."""
+    signals = facts.signals
+    scheme = facts.scheme
+    if scheme in WEB_SCHEMES or "dangerous_scheme" in signals:
+        return (None, signals) if signals else None
+    return (scheme, signals)
+
+
 ALL_CAPABILITIES = frozenset(CAPABILITIES)
 OPENABLE_WITH_CAPABILITIES = frozenset({"mini_program", "rich_page"})
 
@@ -174,6 +192,10 @@ class _Static:
     limits: dict[str, dict[str, Any]]
     constraints: tuple[Constraint, ...]
     outcome: Outcome
+    # The final outcome of decisions whose only dynamic constraints are the
+    # link's own, by the link's key (None: no such constraint); see
+    # ``Evaluator.evaluate``.
+    explained: dict[_LinkKey | None, Outcome] = field(default_factory=dict, compare=False)
 
 
 class Evaluator:
@@ -196,6 +218,14 @@ class Evaluator:
                 )
             )
         self._memo: dict[tuple[Any, ...], _Static] = {}
+        self._link_constraints: dict[_LinkKey, tuple[Constraint, ...]] = {}
+        self._last_epoch: tuple[datetime | None, int] = (None, 0)
+        # Per epoch: whether no later epoch admits users by percentage, so that
+        # the rollout counterfactual depends on no user.
+        self._same_for_all_later = tuple(
+            not any(self._partial[later] for later in range(epoch + 1, len(self._partial)))
+            for epoch in range(len(self._partial))
+        )
         bands = sorted(policy.credit_bands, key=lambda b: b.min, reverse=True)
         self._bands = tuple(bands)
 
@@ -206,7 +236,15 @@ class Evaluator:
         return phase.start <= at and (phase.end is None or at < phase.end)
 
     def epoch(self, at: datetime) -> int:
-        return bisect_right(self._stamps, at.timestamp())
+        # A decision asks twice for the epoch of its time (the static part,
+        # then the TTL), and ``timestamp()`` of an aware time is not cheap:
+        # the last answer is kept, with the very object it was for.
+        last_at, last_epoch = self._last_epoch
+        if at is last_at:
+            return last_epoch
+        epoch = bisect_right(self._stamps, at.timestamp())
+        self._last_epoch = (at, epoch)
+        return epoch
 
     def next_boundary(self, at: datetime) -> datetime | None:
         i = self.epoch(at)
@@ -302,7 +340,7 @@ class Evaluator:
     def _admitted(self, epoch: int, situation: Situation) -> frozenset[str]:
         partial = self._partial[epoch]
         if not partial:
-            return frozenset()
+            return _NO_PHASES
         user = situation.user
         at = situation.at
         return frozenset(p.id for p in partial if in_percentage(p.id, user, p.percent_at(at)))
@@ -375,15 +413,36 @@ class Evaluator:
             return _fold("blocked", frozenset(), {}, [c])
         static = self._static(facts, situation)
         dynamic = self._dynamic(facts, situation, state)
+        # When the only dynamic constraints are the link's own (scheme and
+        # deception signals, see _deception), the outcome and its
+        # counterfactuals depend on the static part and those alone (and on
+        # the user when a later epoch ramps by percentage): kept with the
+        # static part, by the link's key.
+        key = _link_key(facts) if dynamic else None
+        own = self._link_constraints.get(key) if key is not None else ()
+        reusable = (
+            own is not None
+            and len(own) == len(dynamic)
+            and all(map(operator.is_, own, dynamic))
+            and self._same_for_all_later[self.epoch(situation.at)]
+        )
+        if reusable:
+            explained = static.explained.get(key)
+            if explained is not None:
+                return explained
         if not dynamic:
-            return self._with_counterfactuals(static.outcome, facts, situation, state, static)
-        constraints = self._ordered(dynamic, static.constraints)
-        outcome = _fold("mini_program", static.granted, static.limits, constraints)
-        return self._with_counterfactuals(outcome, facts, situation, state, static)
+            outcome = static.outcome
+        else:
+            constraints = self._ordered(dynamic, static.constraints)
+            outcome = _fold("mini_program", static.granted, static.limits, constraints)
+        outcome = self._with_counterfactuals(outcome, facts, situation, state, static)
+        if reusable and len(static.explained) < _LINK_MEMO_SIZE:
+            static.explained[key] = outcome
+        return outcome
 
     @staticmethod
     def _ordered(dynamic: list[Constraint], static: tuple[Constraint, ...]) -> list[Constraint]:
-        order = {s: i for i, s in enumerate(STAGES)}
+        order = _STAGE_ORDER
         return sorted([*dynamic, *static], key=lambda c: order.get(c.stage, len(order)))
 
     def _dynamic(self, facts: UrlFacts, situation: Situation, state: State) -> list[Constraint]:
@@ -498,8 +557,22 @@ class Evaluator:
         return out
 
     def _deception(self, facts: UrlFacts) -> list[Constraint]:
+        key = _link_key(facts)
+        if key is None:
+            return []
+        found = self._link_constraints.get(key)
+        if found is None:
+            found = tuple(self._deception_constraints(*key))
+            if len(self._link_constraints) < _LINK_MEMO_SIZE:
+                self._link_constraints[key] = found
+        return list(found)
+
+    def _deception_constraints(
+        self, non_web_scheme: str | None, signals: tuple[str, ...]
+    ) -> list[Constraint]:
+        """The link's own constraints: its scheme if not a web one, its deception signals."""
         out: list[Constraint] = []
-        if facts.scheme not in WEB_SCHEMES and "dangerous_scheme" not in facts.signals:
+        if non_web_scheme is not None:
             out.append(
                 Constraint(
                     stage="parse",
@@ -507,10 +580,10 @@ class Evaluator:
                     source=None,
                     reason="non_web_scheme",
                     treatment="copy_only",
-                    detail=f"{facts.scheme}: links do not open in-app",
+                    detail=f"{non_web_scheme}: links do not open in-app",
                 )
             )
-        for code in facts.signals:
+        for code in signals:
             effect = self.policy.deception.effect_for(code) or Effect()
             # Deceptive links never get more than a plain page behind the warning.
             treatment = effect.treatment or "plain_page"
@@ -799,3 +872,4 @@ STAGES: tuple[str, ...] = (
     "forward",
     "sender",
 )
+_STAGE_ORDER: dict[str, int] = {stage: i for i, stage in enumerate(STAGES)}

@@ -27,11 +27,19 @@ U+DC80..U+DCFF (Python's ``surrogateescape`` convention, as produced by
 them back to those bytes, so ``b"http://\\x01\\x80.com/"`` canonicalises to
 ``http://%01%80.com/``. Other lone surrogates are taken as their UTF-8-style
 (surrogatepass) bytes. Nothing here raises on any input string.
+
+Lookup expressions are memoised per canonical URL and host suffixes per
+host (bounded caches shared by every caller): the same links come back
+again and again, and links that do not still share hosts. Digests are not
+memoised: measured on share traffic, a memo of them cost all-new links more
+than it saved repeated ones. :func:`clear_caches` empties the caches
+(benchmarks start cold with it).
 """
 
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from typing import Final
 
 from linkgate.urls.model import ParsedUrl
@@ -46,6 +54,7 @@ from linkgate.urls.parse import (
 __all__ = [
     "canonicalize",
     "canonicalize_raw",
+    "clear_caches",
     "expressions",
     "full_hashes",
     "hash_prefixes",
@@ -75,6 +84,14 @@ _sha256: Final = hashlib.sha256
 
 _MAX_HOSTS: Final = 5
 _MAX_PATH_PREFIXES: Final = 4
+
+EXPRESSION_CACHE_SIZE: Final = 1 << 16
+HOST_CACHE_SIZE: Final = 1 << 14
+
+# canonical URL -> its lookup expressions. A plain dictionary, emptied when
+# full: cheaper than an LRU cache on a miss, which is what a stream of new
+# links costs, and as cheap on a hit.
+_EXPRESSIONS: dict[str, tuple[str, ...]] = {}
 
 
 def canonicalize(parsed: ParsedUrl) -> str:
@@ -356,11 +373,17 @@ def expressions(canonical: str) -> list[str]:
     and up to four prefixes from ``/`` on, each ending in ``/``. Text that is
     not ``scheme://host...`` gives no expressions.
     """
-    hosts, paths = lookup_parts(canonical)
-    return [h + p for h in hosts for p in paths]
+    found = _EXPRESSIONS.get(canonical)
+    if found is None:
+        hosts, paths = lookup_parts(canonical)
+        found = tuple([h + p for h in hosts for p in paths])
+        if len(_EXPRESSIONS) >= EXPRESSION_CACHE_SIZE:
+            _EXPRESSIONS.clear()
+        _EXPRESSIONS[canonical] = found
+    return list(found)
 
 
-def lookup_parts(canonical: str) -> tuple[list[str], list[str]]:
+def lookup_parts(canonical: str) -> tuple[tuple[str, ...], list[str]]:
     """The lookup hosts and lookup paths whose products are :func:`expressions`.
 
     For matchers that probe only some hosts: ``[h + p for h in hosts for p in
@@ -368,13 +391,13 @@ def lookup_parts(canonical: str) -> tuple[list[str], list[str]]:
     """
     start = canonical.find("://") + 3
     if start < 3:
-        return [], []
+        return (), []
     host_end = canonical.find("/", start)
     question = canonical.find("?", start)
     if host_end < 0 or 0 <= question < host_end:
         host_end = question if question >= 0 else len(canonical)
     if host_end == start:
-        return [], []
+        return (), []
     host = canonical[start:host_end]
     path, _, query = canonical[host_end:].partition("?")
     if not path:
@@ -393,20 +416,21 @@ def lookup_parts(canonical: str) -> tuple[list[str], list[str]]:
     return _lookup_hosts(host), paths
 
 
-def _lookup_hosts(host: str) -> list[str]:
+@lru_cache(maxsize=HOST_CACHE_SIZE)
+def _lookup_hosts(host: str) -> tuple[str, ...]:
     dots = host.count(".")
     if dots < 2 or host[0] == "[" or (dots == 3 and host.replace(".", "").isdigit()):
-        return [host]
+        return (host,)
     if dots >= _MAX_HOSTS:
         labels = host.rsplit(".", _MAX_HOSTS)
-        return [host, *(".".join(labels[-n:]) for n in range(_MAX_HOSTS, 1, -1))]
+        return (host, *(".".join(labels[-n:]) for n in range(_MAX_HOSTS, 1, -1)))
     # Four labels or fewer after the first: every suffix down to two labels.
     hosts = [host]
     dot = host.find(".")
     while dot >= 0 and host.find(".", dot + 1) >= 0:
         hosts.append(host[dot + 1 :])
         dot = host.find(".", dot + 1)
-    return hosts
+    return tuple(hosts)
 
 
 def full_hashes(exprs: list[str]) -> list[bytes]:
@@ -423,3 +447,9 @@ def hash_prefixes(exprs: list[str], length: int = 4) -> list[bytes]:
     if not 4 <= length <= 32:
         raise ValueError(f"hash prefix length must be 4 to 32 bytes, not {length}")
     return [_sha256(e.encode("utf-8", "surrogatepass")).digest()[:length] for e in exprs]
+
+
+def clear_caches() -> None:
+    """Empty the memoised expressions and host suffixes."""
+    _EXPRESSIONS.clear()
+    _lookup_hosts.cache_clear()

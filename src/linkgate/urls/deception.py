@@ -48,7 +48,11 @@ codes, always in the order of :data:`SIGNALS`:
 
 The protected domains (the registrable domains of registered platforms) are
 given at construction; nothing here knows about the registry. Work that
-depends only on the host is memoised per host.
+depends only on the host is memoised per host, and is also available on its
+own: :meth:`DeceptionDetector.host_signals` gives the signals of a host
+(:class:`HostSignals`), :meth:`DeceptionDetector.link_signals` adds those of
+one link on that host, so a caller that keeps its own per-host record (the
+``Inspector``) pays for host work once per host.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ import ipaddress
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 import ada_url
@@ -68,6 +73,7 @@ from linkgate.urls.confusables import (
     is_highly_restrictive,
 )
 from linkgate.urls.model import ParsedUrl
+from linkgate.urls.parse import parse_whatwg
 
 __all__ = [
     "DANGEROUS_SCHEMES",
@@ -76,6 +82,8 @@ __all__ = [
     "MAX_URL_LENGTH",
     "SIGNALS",
     "DeceptionDetector",
+    "HostSignals",
+    "clear_caches",
 ]
 
 SIGNALS: tuple[str, ...] = (
@@ -138,6 +146,21 @@ _EMBEDDED_V4_NETWORKS: tuple[tuple[ipaddress.IPv6Network, int], ...] = (
 )
 
 
+class HostSignals(NamedTuple):
+    """The signals that depend on a link's host alone (a named tuple: one per host)."""
+
+    ip_host: bool = False
+    private_ip: bool = False
+    mixed_script: bool = False
+    confusable: bool = False
+    platform_in_subdomain: bool = False
+    too_long: bool = False
+
+
+CLEAN_HOST: HostSignals = HostSignals()
+"""A host with no signal; :meth:`DeceptionDetector.host_signals` returns this very object."""
+
+
 class DeceptionDetector:
     """Finds deception signals in parsed links.
 
@@ -179,7 +202,7 @@ class DeceptionDetector:
         self._brand_by_skeleton = brand_by_skeleton
         self._patterns = patterns
         self._first_tokens = frozenset(first_tokens)
-        self._host_signals = lru_cache(maxsize=host_cache_size)(self._compute_host_signals)
+        self._cached_host_signals = lru_cache(maxsize=host_cache_size)(self.host_signals)
 
     def detect(
         self, parsed: ParsedUrl, *, host_unicode: str, registrable_domain: str | None
@@ -190,36 +213,71 @@ class DeceptionDetector:
         ``parsed.hostname``); ``registrable_domain`` is the ASCII registrable
         domain from the public suffix list, or ``None`` when there is none.
         """
-        raw = parsed.raw.strip(_END_STRIP)
-        host_type = parsed.host_type
+        host = self._cached_host_signals(
+            parsed.hostname, parsed.host_type, host_unicode, registrable_domain
+        )
+        return self.link_signals(parsed, host)
+
+    def host_signals(
+        self,
+        hostname: str,
+        host_type: str,
+        host_unicode: str,
+        registrable_domain: str | None,
+    ) -> HostSignals:
+        """The signals of a host: the same for every link on it.
+
+        ``hostname`` and ``host_type`` are as parsed (``ParsedUrl``); the other
+        two arguments are those of :meth:`detect`. Returns :data:`CLEAN_HOST`
+        when the host raises nothing. Not memoised: a caller asks once per
+        host and keeps the answer (:meth:`detect` keeps its own).
+        """
         is_ip = host_type == "ipv4" or host_type == "ipv6"
-        signals: list[str] = []
-        if parsed.username or parsed.password or _raw_userinfo(raw, parsed):
-            signals.append("userinfo")
-        if is_ip:
-            signals.append("ip_host")
-        if _is_private_host(parsed.hostname, host_type):
-            signals.append("private_ip")
-        if parsed.scheme in DANGEROUS_SCHEMES:
-            signals.append("dangerous_scheme")
-        if (not raw.isprintable()) if raw.isascii() else _INVISIBLE.search(raw) is not None:
-            signals.append("invisible_chars")
-        host_too_long = False
-        if host_type == "domain" and parsed.hostname:
-            mixed, confusable, in_subdomain, host_too_long = self._host_signals(
-                parsed.hostname, host_unicode, registrable_domain
+        private = _is_private_host(hostname, host_type)
+        mixed = confusable = in_subdomain = too_long = False
+        if host_type == "domain" and hostname:
+            mixed, confusable, in_subdomain, too_long = self._compute_host_signals(
+                hostname, host_unicode, registrable_domain
             )
-            if mixed:
-                signals.append("mixed_script")
-            if confusable:
-                signals.append("confusable")
-            if in_subdomain:
-                signals.append("platform_in_subdomain")
-        if _has_embedded_url(parsed.pathname, parsed.search, parsed.hash):
+        if not (is_ip or private or mixed or confusable or in_subdomain or too_long):
+            return CLEAN_HOST
+        return HostSignals(is_ip, private, mixed, confusable, in_subdomain, too_long)
+
+    def link_signals(self, parsed: ParsedUrl, host: HostSignals) -> tuple[str, ...]:
+        """Signal codes for ``parsed`` on a host with signals ``host``, in :data:`SIGNALS` order."""
+        raw = parsed.raw.strip(_END_STRIP)
+        userinfo = bool(parsed.username or parsed.password) or _raw_userinfo(raw, parsed)
+        dangerous = parsed.scheme in DANGEROUS_SCHEMES
+        invisible = (not raw.isprintable()) if raw.isascii() else _INVISIBLE.search(raw) is not None
+        embedded = _has_embedded_url(parsed.pathname, parsed.search, parsed.hash)
+        differential = _parser_differential(raw, parsed)
+        too_long = host.too_long or len(raw) > MAX_URL_LENGTH
+        if host is CLEAN_HOST and not (
+            userinfo or dangerous or invisible or embedded or differential or too_long
+        ):
+            return ()
+        signals: list[str] = []
+        if userinfo:
+            signals.append("userinfo")
+        if host.ip_host:
+            signals.append("ip_host")
+        if host.private_ip:
+            signals.append("private_ip")
+        if dangerous:
+            signals.append("dangerous_scheme")
+        if invisible:
+            signals.append("invisible_chars")
+        if host.mixed_script:
+            signals.append("mixed_script")
+        if host.confusable:
+            signals.append("confusable")
+        if host.platform_in_subdomain:
+            signals.append("platform_in_subdomain")
+        if embedded:
             signals.append("embedded_url")
-        if _parser_differential(raw, parsed):
+        if differential:
             signals.append("parser_differential")
-        if host_too_long or len(raw) > MAX_URL_LENGTH:
+        if too_long:
             signals.append("too_long")
         return tuple(signals)
 
@@ -283,6 +341,12 @@ class DeceptionDetector:
                     if pattern.search(host_skel) is not None:
                         return True
         return False
+
+
+def clear_caches() -> None:
+    """Empty the module-level memos (host skeletons, WHATWG host forms)."""
+    host_skeleton.cache_clear()
+    _whatwg_host.cache_clear()
 
 
 # -- helpers --------------------------------------------------------------
@@ -401,7 +465,9 @@ def _has_embedded_url(pathname: str, search: str, fragment: str) -> bool:
     ):
         return False
     for _ in range(4):
-        if _EMBEDDED.search(text) is not None or any(m in text for m in _BASE64_HTTP):
+        if _may_embed(text) and _EMBEDDED.search(text) is not None:
+            return True
+        if "aHR0c" in text and any(m in text for m in _BASE64_HTTP):
             return True
         if "%" not in text:
             return False
@@ -410,6 +476,26 @@ def _has_embedded_url(pathname: str, search: str, fragment: str) -> bool:
             return False
         text = decoded
     return False
+
+
+def _may_embed(text: str) -> bool:
+    """False only when ``_EMBEDDED`` cannot match ``text``: a cheap test that spares the search.
+
+    Each branch of ``_EMBEDDED`` needs one of these sequences: a scheme and
+    ``://`` needs ``:/`` or ``:\\``; ``javascript:`` and the like end in
+    ``pt:``; ``data:`` ends in ``ta:``; ``?next=//`` needs ``=/`` or ``=\\``.
+    No character other than ``P``, ``T`` and ``A`` matches ``p``, ``t`` or ``a``
+    under ``re.IGNORECASE``, so the lower-cased text holds ``pt:`` or ``ta:``
+    whenever those branches match. Long query strings with colons in their
+    values (``ali_refid=a3_430583_1006:30533:N``) are the case this is for:
+    the search tries the scheme branch at every letter.
+    """
+    if ":/" in text or ":\\" in text or "=/" in text or "=\\" in text:
+        return True
+    if ":" not in text:
+        return False
+    lowered = text.lower()
+    return "pt:" in lowered or "ta:" in lowered
 
 
 # An authority without userinfo, backslash, brackets, percent signs, spaces or
@@ -436,7 +522,8 @@ def _fast_host_match(raw: str, parsed: ParsedUrl) -> bool:
     host = match.group(1)
     if not host.isascii():
         return parsed.host_type == "domain"
-    return host.lower().rstrip(".") == parsed.hostname.lower().rstrip(".")
+    hostname = parsed.hostname
+    return host == hostname or host.lower().rstrip(".") == hostname.lower().rstrip(".")
 
 
 _NAIVE_FAILED = object()
@@ -450,21 +537,27 @@ def _naive_host(text: str) -> str | object:
     return host or ""
 
 
+@lru_cache(maxsize=1 << 12)
 def _whatwg_host(naive: str) -> str | None:
-    """The host WHATWG makes of a host string, or ``None`` if it is not one."""
+    """The host WHATWG makes of a host string, or ``None`` if it is not one (memoised)."""
     decoded = unquote(naive)
     if _FORBIDDEN_IN_HOST.search(decoded.replace(":", "") if ":" in decoded else decoded):
         return None
     candidate = f"[{decoded}]" if ":" in decoded else decoded
-    try:
-        result = ada_url.parse_url(f"http://{candidate}/")
-    except (ValueError, UnicodeError):
-        return None
-    hostname = result.get("hostname") if isinstance(result, dict) else None
-    return hostname if isinstance(hostname, str) else None
+    parsed = parse_whatwg(f"http://{candidate}/")
+    return parsed.hostname if isinstance(parsed, ParsedUrl) else None
 
 
 def _parser_differential(raw: str, parsed: ParsedUrl) -> bool:
+    if (
+        raw == parsed.href
+        and parsed.host_type == "domain"
+        and not (parsed.username or parsed.password)
+    ):
+        # Typed exactly as WHATWG serialises it, with a domain and no
+        # userinfo: a plain authority, which _fast_host_match would accept
+        # (most links are copied whole from a browser or an app).
+        return False
     if _fast_host_match(raw, parsed):
         return False
     bounds = _authority_bounds(raw, parsed)

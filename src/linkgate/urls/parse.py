@@ -29,12 +29,12 @@ from __future__ import annotations
 import re
 import struct
 from collections.abc import Callable
-from dataclasses import fields
-from typing import Any, Final
+from typing import Final
 
 # The cffi module inside ada_url (ada_url.ada_adapter imports the same objects).
 from ada_url._ada_wrapper import ffi, lib
 
+from linkgate.records import slot_builder
 from linkgate.urls.model import HostType, InvalidUrl, ParsedUrl
 
 __all__ = ["MAX_INPUT_LENGTH", "STRIP_CHARACTERS", "assume_scheme", "parse", "parse_whatwg"]
@@ -125,11 +125,10 @@ _TOO_LONG: Final = "too_long"
 _ENCODING: Final = "encoding"
 _UNPARSEABLE: Final = "unparseable"
 
-# ParsedUrl is a frozen dataclass; its generated __init__ sets each of its
-# twelve fields through object.__setattr__, which costs about as much as the
-# parse itself. When the class has exactly the expected slots, _parse fills
-# them through their slot descriptors instead (same object, half the cost).
-_FIELD_ORDER: Final = (
+# Built once per link, so built field by field (see linkgate.records); the
+# names are checked against the class at import.
+_new_parsed: Final[Callable[..., ParsedUrl]] = slot_builder(
+    ParsedUrl,
     "raw",
     "href",
     "scheme",
@@ -143,19 +142,9 @@ _FIELD_ORDER: Final = (
     "host_type",
     "scheme_added",
 )
-_Setter = Callable[[ParsedUrl, Any], None]
-
-
-def _slot_setters() -> tuple[_Setter, ...] | None:
-    if tuple(f.name for f in fields(ParsedUrl)) != _FIELD_ORDER:
-        return None
-    if getattr(ParsedUrl, "__slots__", None) != _FIELD_ORDER:
-        return None
-    return tuple(getattr(ParsedUrl, name).__set__ for name in _FIELD_ORDER)
-
-
-_SETTERS: Final = _slot_setters()
-_new_object: Final = object.__new__
+# The fast construction in use, or None when ParsedUrl no longer allows it and
+# parse falls back to the class's own __init__ (the tests watch for that).
+_SETTERS: Final = None if _new_parsed is ParsedUrl else _new_parsed
 
 
 def parse_whatwg(raw: str) -> ParsedUrl | InvalidUrl:
@@ -293,36 +282,20 @@ def _parse(raw: str, text: str, scheme_added: bool) -> ParsedUrl | InvalidUrl:
     else:
         host_type = "domain"
 
-    if _SETTERS is None:
-        return ParsedUrl(
-            raw,
-            href,
-            scheme,
-            username,
-            password,
-            hostname,
-            port_text,
-            pathname,
-            search,
-            hash_,
-            host_type,
-            scheme_added,
-        )
-    s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11 = _SETTERS
-    parsed: ParsedUrl = _new_object(ParsedUrl)
-    s0(parsed, raw)
-    s1(parsed, href)
-    s2(parsed, scheme)
-    s3(parsed, username)
-    s4(parsed, password)
-    s5(parsed, hostname)
-    s6(parsed, port_text)
-    s7(parsed, pathname)
-    s8(parsed, search)
-    s9(parsed, hash_)
-    s10(parsed, host_type)
-    s11(parsed, scheme_added)
-    return parsed
+    return _new_parsed(
+        raw,
+        href,
+        scheme,
+        username,
+        password,
+        hostname,
+        port_text,
+        pathname,
+        search,
+        hash_,
+        host_type,
+        scheme_added,
+    )
 
 
 def _char_offset(data: bytes, offset: int) -> int:

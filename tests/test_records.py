@@ -1,0 +1,112 @@
+"""slot_builder: records built field by field are the very objects their classes build."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from linkgate.facts import UrlFacts
+from linkgate.policy.decision import Constraint, Decision
+from linkgate.policy.evaluator import Situation
+from linkgate.records import _compile, slot_builder
+from linkgate.urls.model import ParsedUrl
+
+AT = datetime(2021, 12, 1, 4, 0, tzinfo=UTC)
+
+SAMPLES: list[tuple[type[Any], tuple[Any, ...]]] = [
+    (
+        ParsedUrl,
+        (
+            "HTTPS://a.com/x",
+            "https://a.com/x",
+            "https",
+            "",
+            "",
+            "a.com",
+            "",
+            "/x",
+            "",
+            "",
+            "domain",
+            False,
+        ),
+    ),
+    (
+        UrlFacts,
+        (
+            *("a.com/x", True, None, "http://a.com/x", "http", "a.com", "a.com", "a.com", False),
+            *(None, "other", ("userinfo",), None, None),
+        ),
+    ),
+    (Situation, ("group_chat", AT, "alice", None, "deny", True, (), {})),
+    (
+        Decision,
+        (
+            *("d1", "a.com", "http://a.com/", "moments", AT, "plain_page", (), {}, "warn", ("x",)),
+            *(None, (Constraint("tier", "tiers.unknown", None, "x"),), (), "rev", 60, None),
+            *("other", (), None, {"en": "x"}, "a.com"),
+        ),
+    ),
+]
+
+
+@pytest.mark.parametrize(("cls", "values"), SAMPLES, ids=lambda v: getattr(v, "__name__", ""))
+def test_built_records_equal_what_the_class_builds(cls: type[Any], values: tuple[Any, ...]) -> None:
+    build = slot_builder(cls)
+    assert build is not cls, f"{cls.__name__} is built by its own __init__"
+    built = build(*values)
+    made = cls(*values)
+    assert type(built) is cls
+    assert built == made
+    assert _hash(built) == _hash(made)
+    assert repr(built) == repr(made)
+    assert pickle.loads(pickle.dumps(built)) == made
+    assert dataclasses.astuple(built) == dataclasses.astuple(made)
+    first = dataclasses.fields(cls)[0].name
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        setattr(built, first, None)
+    assert dataclasses.replace(built) == made
+
+
+@pytest.mark.parametrize(("cls", "values"), SAMPLES, ids=lambda v: getattr(v, "__name__", ""))
+def test_the_descriptor_fallback_builds_the_same(cls: type[Any], values: tuple[Any, ...]) -> None:
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    built = _compile(cls, names, None)(*values)
+    assert type(built) is cls
+    assert built == cls(*values)
+
+
+def _hash(value: object) -> int | str:
+    try:
+        return hash(value)
+    except TypeError as exc:  # a Decision holds dictionaries: unhashable either way
+        return str(exc)
+
+
+def test_expected_field_names_are_checked() -> None:
+    with pytest.raises(TypeError, match="fields are"):
+        slot_builder(Situation, "at", "channel")
+    assert slot_builder(Situation, *(f.name for f in dataclasses.fields(Situation))) is not None
+
+
+def test_classes_it_cannot_build_are_used_as_they_are() -> None:
+    @dataclasses.dataclass(frozen=True)
+    class Plain:
+        a: int
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Checked:
+        a: int
+
+        def __post_init__(self) -> None:
+            if self.a < 0:
+                raise ValueError("negative")
+
+    assert slot_builder(Plain) is Plain
+    assert slot_builder(Checked) is Checked
+    with pytest.raises(TypeError, match="not a dataclass"):
+        slot_builder(int)

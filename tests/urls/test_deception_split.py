@@ -1,0 +1,150 @@
+"""Host and link signals computed apart give what detect gives; the shortcuts change no answer.
+
+The detector's fast paths (the embedded-URL gate, the serialised-link shortcut of the parser
+differential, WHATWG hosts through linkgate's own parse) are checked here against the plain
+computations they replace.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+import ada_url
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from linkgate.urls import deception
+from linkgate.urls.deception import CLEAN_HOST, DeceptionDetector
+from linkgate.urls.model import ParsedUrl
+from linkgate.urls.parse import parse
+from tests.urls.test_deception import DECEPTIVE, LEGITIMATE, PROTECTED, host_facts
+
+DETECTOR = DeceptionDetector(PROTECTED)
+LINKS = [
+    *LEGITIMATE,
+    *(raw for raw, _ in DECEPTIVE),
+    "HTTPS://Item.TaoBao.com/item.htm?id=1",
+    "foo://taobao.com@evil.top/",
+    "http://[::1]/x",
+    "https://a.example/?ali_refid=a3_430583_1006:3053388074:N:8In",
+    "https://a.example/%E4%B8%AD%3A//x",
+    "https://a.example/?a=JavaſCript:x",
+    "https://a.example/p?u=aHR0cHM6Ly9ldmlsLnRvcA",
+]
+
+
+def _parsed(raw: str) -> ParsedUrl:
+    parsed = parse(raw)
+    assert isinstance(parsed, ParsedUrl), raw
+    return parsed
+
+
+@pytest.mark.parametrize("raw", LINKS)
+def test_host_then_link_signals_are_detect(raw: str) -> None:
+    parsed = _parsed(raw)
+    host_unicode, registrable = host_facts(parsed)
+    host = DETECTOR.host_signals(parsed.hostname, parsed.host_type, host_unicode, registrable)
+    assert DETECTOR.link_signals(parsed, host) == DETECTOR.detect(
+        parsed, host_unicode=host_unicode, registrable_domain=registrable
+    )
+    if not any(host):
+        assert host is CLEAN_HOST
+
+
+# The embedded-URL search, as it was before the gate: every round searches.
+def _has_embedded_url_reference(text: str) -> bool:
+    if not any(c in text for c in (":", "%", "//", "\\", "aHR0c")):
+        return False
+    for _ in range(4):
+        if deception._EMBEDDED.search(text) is not None:
+            return True
+        if any(m in text for m in deception._BASE64_HTTP):
+            return True
+        if "%" not in text:
+            return False
+        decoded = unquote(text)
+        if decoded == text:
+            return False
+        text = decoded
+    return False
+
+
+# Characters the gate reasons about, their case variants and look-alikes under IGNORECASE.
+_ALPHABET = st.sampled_from(
+    list(":/\\=?&;#%2Fa3A5Cpt") + list("PTjavscriptdJVSCRIPTDx") + ["ſ", "ı", "K", "İ", "中", "%3A"]
+)
+_TEXT = st.lists(_ALPHABET, max_size=40).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(_TEXT)
+def test_the_gate_only_skips_texts_the_search_cannot_match(text: str) -> None:
+    if deception._EMBEDDED.search(text) is not None:
+        assert deception._may_embed(text)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(_TEXT, _TEXT, _TEXT)
+def test_embedded_url_answers_as_before(path: str, query: str, fragment: str) -> None:
+    assert deception._has_embedded_url(path, query, fragment) == _has_embedded_url_reference(
+        path + query + fragment
+    )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "https://item.jd.com/1.html",
+        "http://a.b.example.co.uk:8080/x?y#z",
+        "wss://chat.example/",
+        "ftp://files.example./pub/",
+        "file://server/share/x",
+        "https://xn--tobao-4ve.com/",
+    ],
+)
+def test_links_typed_as_serialised_pass_the_authority_match(raw: str) -> None:
+    parsed = _parsed(raw)
+    assert raw == parsed.href and parsed.host_type == "domain"
+    assert deception._fast_host_match(raw, parsed)
+    assert not deception._parser_differential(raw, parsed)
+
+
+@pytest.mark.parametrize(
+    "naive",
+    [
+        "example.com",
+        "EXAMPLE.com.",
+        "0x7f.1",
+        "3232235793",
+        "::1",
+        "%65vil.top",
+        "bücher.de",
+        "xn--a.ß",
+        "a b",
+        "",
+        "exa%mple.com",
+        "1.2.3.4.5",
+    ],
+)
+def test_whatwg_hosts_agree_with_the_ada_wrapper(naive: str) -> None:
+    deception._whatwg_host.cache_clear()
+    decoded = unquote(naive)
+    expected: str | None
+    if deception._FORBIDDEN_IN_HOST.search(decoded.replace(":", "")):
+        expected = None
+    else:
+        candidate = f"[{decoded}]" if ":" in decoded else decoded
+        try:
+            hostname = ada_url.parse_url(f"http://{candidate}/").get("hostname")
+        except (ValueError, UnicodeError):
+            hostname = None
+        expected = hostname if isinstance(hostname, str) else None
+    assert deception._whatwg_host(naive) == expected
+
+
+def test_clear_caches_empties_the_module_memos() -> None:
+    deception._whatwg_host("example.com")
+    assert deception._whatwg_host.cache_info().currsize > 0
+    deception.clear_caches()
+    assert deception._whatwg_host.cache_info().currsize == 0
