@@ -29,6 +29,7 @@ from linkgate.enforcement.spam import (
     Trigger,
     Verdict,
     next_action,
+    trigger,
     verdict,
 )
 from linkgate.errors import RequestError
@@ -123,8 +124,11 @@ class Accounts:
         counts = self.counting.observe(share, plan)
         if not params.thresholds:
             return counts, None
+        why = trigger(params, counts)
+        if why is None:  # the common case: no threshold crossed, the sender's history unread
+            return counts, None
         try:
-            found = verdict(params, counts, self._prior(sender_key, now), now)
+            found = next_action(params, self._prior(sender_key, now), now, why)
             if found is None:
                 return counts, None
             return counts, self._act(sender_key, found, params, by="linkgate")
