@@ -38,6 +38,7 @@ import json
 import math
 import random
 import secrets
+import signal
 import sys
 import threading
 import time
@@ -501,7 +502,7 @@ def run_rate(
         except BaseException as exc:  # re-raised in the caller's thread
             box["error"] = exc
 
-    thread = threading.Thread(target=target, name="load-driver")
+    thread = threading.Thread(target=target, name="load-driver", daemon=True)
     thread.start()
     if during is not None:
         during()
@@ -588,6 +589,10 @@ def to_json(result: Result) -> dict[str, Any]:
     return data
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m bench.load",
@@ -652,4 +657,5 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _interrupt)  # stop the replicas it started, as on Ctrl-C
     raise SystemExit(main())
