@@ -5,7 +5,8 @@ Run ``python -m bench.load --database postgresql://... [--redis redis://...] --r
 1. starts ``--replicas`` (2) ``linkgate serve`` processes on loopback over that store with
    :class:`bench.cluster.Cluster` (or uses running ones: ``--url URL --url URL --key KEY``) and
    creates an ``integrator`` key in the store;
-2. opens a pool of shim links by deciding ``--links`` (200) links;
+2. opens a pool of shim links by deciding 200 links, then sends ``--warmup`` seconds (5) of
+   traffic at the first rate that are not measured (connection pools and caches fill);
 3. sends requests at a fixed rate for ``--duration`` seconds (60; at most 600): 95 % decisions
    (``POST /v1/decisions``: share-traffic URLs from :mod:`bench.corpus` drawn with a Zipf law,
    the channel mix of a day, a third naming their sender and recipient), 4 % shim opens
@@ -44,7 +45,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -467,6 +468,7 @@ class Plan:
     retries: int = 2
     timeout: float = 10.0
     slo_p99_ms: float = 20.0
+    warmup: float = 5.0
     env: dict[str, str] = field(default_factory=dict)
 
 
@@ -536,6 +538,9 @@ def run(plan: Plan, out: Callable[[str], None] = print) -> list[Result]:
         if key is None:
             key = create_key(plan.database)
         opens = asyncio.run(shim_paths(urls, key, plan.links, plan.seed))
+        if plan.warmup > 0:  # connection pools, caches and the allocator settle; not counted
+            warm = replace(plan, duration=plan.warmup, seed=plan.seed + 100)
+            run_rate(warm, urls, key, plan.rates[0], opens)
         results = []
         for rate in plan.rates:
             result = run_rate(plan, urls, key, rate, opens)
@@ -611,6 +616,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--retries", type=int, default=2, help="resends after transport errors")
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
     parser.add_argument("--slo-p99-ms", type=float, default=20.0, help="p99 bound for --rates")
+    parser.add_argument(
+        "--warmup", type=float, default=5.0, help="seconds at the first rate before measuring"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args(argv)
@@ -622,6 +630,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error(f"rates must be above 0 and at most {MAX_RATE:.0f}/s")
     if not 0 < args.duration <= MAX_DURATION:
         parser.error(f"--duration must be above 0 and at most {MAX_DURATION:.0f} s")
+    if not 0 <= args.warmup <= MAX_DURATION:
+        parser.error(f"--warmup must be between 0 and {MAX_DURATION:.0f} s")
     if args.url and not args.key:
         parser.error("--url needs --key")
     if not 1 <= args.replicas <= 16:
@@ -639,6 +649,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         retries=args.retries,
         timeout=args.timeout,
         slo_p99_ms=args.slo_p99_ms,
+        warmup=args.warmup,
     )
     try:
         results = run(plan)

@@ -42,6 +42,8 @@ def test_load_holds_its_invariants_on_two_replicas(database: str, tmp_path: Path
             str(RATE),
             "--duration",
             str(DURATION),
+            "--warmup",
+            "1",
             "--json",
             str(out),
         ]
