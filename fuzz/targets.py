@@ -92,7 +92,7 @@ def check_policy(data: bytes) -> None:
     except DataFileError as exc:
         if not exc.problems:
             raise Finding("DataFileError without problems") from exc
-        lines = data.count(b"\n") + 1
+        lines = _line_bound(data)
         for problem in exc.problems:
             if problem.file not in (POLICY_FILE, *_preset_files()):
                 raise Finding(f"problem in an unknown file: {problem}") from exc
@@ -100,6 +100,23 @@ def check_policy(data: bytes) -> None:
                 raise Finding(f"problem outside the input ({lines} lines): {problem}") from exc
             if problem.column < 1 or not problem.message:
                 raise Finding(f"problem without a column or message: {problem}") from exc
+
+
+# What YAML counts as a line break (\r, \n, NEL, LS, PS), in UTF-8 and UTF-16 bytes.
+_BREAKS: Final = (
+    b"\n",
+    b"\r",
+    b"\x85",
+    "\u2028".encode(),
+    "\u2029".encode(),
+    b"\x28\x20",
+    b"\x29\x20",
+)
+
+
+def _line_bound(data: bytes) -> int:
+    """At least as many lines as YAML can see in ``data``, whatever its encoding."""
+    return sum(data.count(b) for b in _BREAKS) + 1
 
 
 @functools.cache

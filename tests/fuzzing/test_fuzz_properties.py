@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -52,3 +53,14 @@ def test_extracted_links_are_their_spans(text: str) -> None:
 @given(yaml_text)
 def test_any_yaml_gives_a_policy_or_located_problems(text: str) -> None:
     check_policy(_bytes(text))
+
+
+def test_problems_in_a_policy_with_carriage_returns_are_located() -> None:
+    """YAML counts a lone CR as a line break; problem lines follow it (found by fuzzing)."""
+    from linkgate.datafile import DataFileError
+    from linkgate.policy.loader import parse_policy
+
+    with pytest.raises(DataFileError) as error:
+        parse_policy(b"preset: compromise\r\r\rnope: 1\r", "<cr>")
+    assert any(p.line == 4 and "nope" in p.message for p in error.value.problems)
+    check_policy(b"preset: compromise\r\r\rnope: 1\r")
