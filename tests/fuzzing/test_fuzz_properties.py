@@ -64,3 +64,30 @@ def test_problems_in_a_policy_with_carriage_returns_are_located() -> None:
         parse_policy(b"preset: compromise\r\r\rnope: 1\r", "<cr>")
     assert any(p.line == 4 and "nope" in p.message for p in error.value.problems)
     check_policy(b"preset: compromise\r\r\rnope: 1\r")
+
+
+@pytest.mark.parametrize(
+    ("section", "expected"),
+    [
+        # Found by fuzzing: a duration past what timedelta holds raised OverflowError.
+        ("violations: {ladder: [until_appeal, 99999999999999999999d]}", "out of range"),
+        ("violations: {evasion: 9999999d}", "out of range"),
+        # str.isdigit() admits superscripts that int() refuses.
+        ("violations: {evasion: ²d}", "not a duration"),
+        # An integer past the float range where a number is expected.
+        ("reports: {restrict_weight: " + "9" * 400 + "}", "out of range"),
+    ],
+)
+def test_out_of_range_values_are_located_problems(section: str, expected: str) -> None:
+    from linkgate.datafile import DataFileError
+    from linkgate.policy.loader import parse_policy
+
+    text = POLICIES[0].replace(
+        "settings: {allow: {}}",
+        "settings: {allow: {}, deny: {}, commerce_only: {}, content_only: {}}",
+    )
+    with pytest.raises(DataFileError) as error:
+        parse_policy(text + section + "\n", "<p>")
+    problems = [p for p in error.value.problems if expected in p.message]
+    assert problems and problems[0].line == text.count("\n") + 1, error.value
+    check_policy((text + section + "\n").encode())

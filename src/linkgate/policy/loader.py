@@ -576,6 +576,10 @@ def _recovery(node: Node) -> tuple[float, float] | None:
 _DURATION_UNITS = {"m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 
 
+MAX_DURATION_SECONDS = 3650 * 86_400
+"""The longest duration a policy may name (ten years)."""
+
+
 def _duration(node: Node, *, none_word: str | None = None) -> tuple[timedelta | None] | None:
     """``12h``, ``1d``, ``7d``, ``30m``, ``2w``, or ``none_word`` (no expiry): a 1-tuple."""
     text = node.string()
@@ -585,11 +589,15 @@ def _duration(node: Node, *, none_word: str | None = None) -> tuple[timedelta | 
         return (None,)
     unit = _DURATION_UNITS.get(text[-1:])
     number = text[:-1]
-    if unit is None or not number.isdigit() or int(number) == 0:
+    # ASCII digits only: str.isdigit() also admits superscripts int() refuses.
+    if unit is None or not (number.isascii() and number.isdigit()) or int(number) == 0:
         node.problem(
             f"{text!r} is not a duration",
             "like 30m, 12h, 1d, 2w" + (f", or {none_word}" if none_word else ""),
         )
+        return None
+    if len(number) > 12 or int(number) * unit > MAX_DURATION_SECONDS:
+        node.problem(f"{text!r} is out of range", f"at most {MAX_DURATION_SECONDS // 86_400}d")
         return None
     return (timedelta(seconds=int(number) * unit),)
 
