@@ -40,6 +40,8 @@ from linkgate.storage.events import EventStore
 from linkgate.storage.migrate import upgrade
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
+#: Table and index bytes per stored event, measured after the run.
+BYTES_PER_ROW: dict[str, float] = {}
 
 
 def rows(n: int) -> list[dict[str, Any]]:
@@ -72,7 +74,14 @@ def postgres_seconds(admin: str, events: list[dict[str, Any]]) -> float:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         url = make_url(admin).set(drivername="postgresql+psycopg", database=name)
-        return timed(url.render_as_string(hide_password=False), events)
+        seconds = timed(url.render_as_string(hide_password=False), events)
+        with psycopg.connect(_libpq(url.render_as_string(hide_password=False))) as conn:
+            row = conn.execute(
+                "SELECT pg_total_relation_size('decision_events'), count(*) FROM decision_events"
+            ).fetchone()
+        assert row is not None
+        BYTES_PER_ROW["postgresql"] = row[0] / max(1, row[1])
+        return seconds
     finally:
         with psycopg.connect(_libpq(admin), autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
@@ -101,6 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = console()
     out.print(table)
     out.print(f"postgresql / sqlite (rows/s): {results['sqlite'] / results['postgresql']:.2f}")
+    out.print(f"postgresql: {BYTES_PER_ROW['postgresql']:.0f} bytes per event (table and indexes)")
     if args.json:
         write_json(
             args.json,
@@ -109,6 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "n": n,
                 "batch": BATCH_SIZE,
                 "rows_per_second": {k: n / v for k, v in results.items()},
+                "bytes_per_row": BYTES_PER_ROW,
             },
         )
     return 0

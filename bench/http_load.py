@@ -10,6 +10,8 @@ next (no pipelining), for ``S`` seconds per subject after a one-second warm-up:
 ``hello``
     ``GET /hello``: the same middleware, exception handlers and JSON serialisation as the API,
     no work. The ceiling of this server stack on this machine: the baseline.
+``batch``
+    ``POST /v1/decisions:batch`` with :data:`BATCH` of the same decisions per request.
 ``decide``
     ``POST /v1/decisions`` with the integrator key, Zipf-popular links
     (:func:`bench.harness.zipf_corpus`) in one-to-one chats with a sender: the full API path
@@ -40,6 +42,8 @@ from bench.harness import console, environment, percentile, write_json, zipf_cor
 from bench.http_server import HELLO_PATH, KEY_FILE
 
 HOST = "127.0.0.1"
+BATCH = 50
+"""Decisions per request of the ``batch`` subject."""
 
 
 def _free_port() -> int:
@@ -56,6 +60,20 @@ def _requests(kind: str, key: str, port: int, count: int) -> list[bytes]:
     if kind == "hello":
         return [f"GET {HELLO_PATH} HTTP/1.1\r\n{host}\r\n".encode()]
     out = []
+    if kind == "batch":
+        urls = zipf_corpus(count)
+        for start in range(0, count, BATCH):
+            items = [
+                {"url": u, "channel": "private_chat", "sender": f"s{(start + j) % 997}"}
+                for j, u in enumerate(urls[start : start + BATCH])
+            ]
+            body = json.dumps({"items": items}).encode()
+            head = (
+                f"POST /v1/decisions:batch HTTP/1.1\r\n{host}Authorization: Bearer {key}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+            )
+            out.append(head.encode() + body)
+        return out
     for i, url in enumerate(zipf_corpus(count)):
         body = json.dumps({"url": url, "channel": "private_chat", "sender": f"s{i % 997}"}).encode()
         head = (
@@ -154,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             key = (home / KEY_FILE).read_text(encoding="ascii").strip()
             results = {}
-            for kind in ("hello", "decide"):
+            for kind in ("hello", "decide", "batch"):
                 requests = _requests(kind, key, port, 20_000)
                 results[kind] = asyncio.run(_drive(requests, port, args.connections, args.seconds))
         finally:
@@ -166,9 +184,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     for column in ("subject", "requests/s", "p50 ms", "p99 ms", "statuses"):
         table.add_column(column)
     for kind, r in results.items():
+        per = BATCH if kind == "batch" else 1
+        r["decisions_per_second"] = r["per_second"] * per
         table.add_row(
             kind,
-            f"{r['per_second']:,.0f}",
+            f"{r['per_second']:,.0f}"
+            + ("" if kind == "hello" else f" ({r['decisions_per_second']:,.0f} decisions/s)"),
             f"{r['p50_ms']:.2f}",
             f"{r['p99_ms']:.2f}",
             json.dumps(r["statuses"]),
@@ -177,6 +198,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     out.print(table)
     ratio = results["decide"]["per_second"] / results["hello"]["per_second"]
     out.print(f"decide / hello: {ratio:.2f} (load {os.getloadavg()[0]:.1f})")
+    gain = results["batch"]["decisions_per_second"] / results["decide"]["decisions_per_second"]
+    out.print(f"decisions/s, batch of {BATCH} / one per request: {gain:.2f}")
     if args.json:
         write_json(args.json, {"environment": environment(), "results": results, "ratio": ratio})
     bad = {s for r in results.values() for s in r["statuses"] if int(s) != 200}

@@ -29,10 +29,11 @@ def test_http_load_reports_both_subjects(tmp_path: Path) -> None:
     data = _run(["bench.http_load", "--seconds", "1", "--connections", "4"], tmp_path / "h.json")
     results = data["results"]
     assert isinstance(results, dict)
-    for subject in ("hello", "decide"):
+    for subject in ("hello", "decide", "batch"):
         r = results[subject]
         assert r["requests"] > 0 and r["statuses"] == {"200": r["requests"]}
         assert 0 < r["p50_ms"] <= r["p99_ms"]
+    assert results["batch"]["decisions_per_second"] == 50 * results["batch"]["per_second"]
     ratio = results["decide"]["per_second"] / results["hello"]["per_second"]
     assert abs(ratio - data["ratio"]) < 1e-9
 
