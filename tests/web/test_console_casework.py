@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +131,22 @@ def test_casework_pages_need_a_session(console: Api) -> None:
 
 def test_the_queue_explains_every_weight_in_priority_order(console: Api) -> None:
     report(console, "x", url="https://quiet.example.top/", category="marketing")
-    ids = [report(console, name) for name in ("a", "b", "c")]
+    young = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    ids = []
+    for name in ("a", "b"):  # invited by the same account: a burst, damped to half each
+        made = console.client.post(
+            "/v1/reports",
+            json={
+                "url": EVIL,
+                "category": "fraud",
+                "reporter": name,
+                "reporter_created_at": young,
+                "reporter_inviter": "recruiter",
+            },
+            headers=console.headers("integrator"),
+        )
+        assert made.status_code == 201, made.text
+        ids.append(made.json()["report_id"])
     sign_in(console, "rene")
     page = console.client.get("/console/reports").text
     urls = re.findall(r'<section class="panel case" data-url="([^"]+)"', page)
@@ -139,9 +154,13 @@ def test_the_queue_explains_every_weight_in_priority_order(console: Api) -> None
     for report_id in ids:
         row = re.search(rf'<tr data-report="{report_id}">(.*?)</tr>', page, re.S)
         assert row is not None
-        assert 'data-factor="accuracy"' in row.group(1)
-        assert 'data-factor="account_age"' in row.group(1) or "accuracy" in row.group(1)
-    assert "restricted: blocked" in page
+        factors = dict(
+            re.findall(r'<li data-factor="(\w+)"><strong>\w+</strong> ×([\d.]+)', row.group(1))
+        )
+        assert factors == {"accuracy": "1.0", "new_account": "0.5", "burst": "0.5"}
+        assert "days old" in row.group(1) and "one of 2 reports" in row.group(1)
+        assert '<td class="num weight">0.25</td>' in row.group(1)
+    assert "weight <strong>0.50</strong>" in page
 
 
 def test_upholding_from_the_queue_acts_as_the_api_does(console: Api) -> None:
@@ -179,6 +198,7 @@ def test_rejecting_lifts_the_restriction(console: Api) -> None:
     report(console, "c")
     assert decide(console, EVIL)["treatment"] == "blocked"
     sign_in(console, "root")
+    assert "restricted: blocked" in console.client.get("/console/reports").text
     done = post(console, "/console/reports", f"/console/reports/{first}/review", outcome="rejected")
     assert done.status_code == 303
     assert decide(console, EVIL)["treatment"] != "blocked"
