@@ -164,7 +164,7 @@ def test_upholding_a_report_restricts_the_link(seeded: Seeded, desk: Any) -> Non
     case.locator("select[name=category]").select_option("fraud")
     case.locator("textarea[name=note]").fill("a fake red envelope page")
     case.locator("button.uphold").click()
-    page.wait_for_url(re.compile(r".*/console/reports\?reviewed=rpt_\w+$"))
+    page.wait_for_url(re.compile(r".*/console/reports\?reviewed=rpt_\w+&block=blk_\w+$"))
     assert "upheld: block" in page.locator("#notice").inner_text()
     assert page.locator(f'section.case[data-url="{EVIL}"]').count() == 0
     screenshot(page, "console-reports-upheld")

@@ -68,15 +68,18 @@ def _page(
 
 @router.get(PAGE.path)
 async def queue(
-    request: Request, reviewed: str | None = None, session: ConsoleSession = SEE
+    request: Request,
+    reviewed: str | None = None,
+    block: str | None = None,
+    session: ConsoleSession = SEE,
 ) -> Response:
     runtime: Runtime = request.app.state.runtime
-    done = runtime.casework.stores.reports.get(reviewed) if reviewed else None
-    block = None
-    if done is not None and done.status == "upheld":
-        found = runtime.casework.stores.blocks.page(status="active", limit=500)
-        block = next((b for b in found if b.url == done.url and b.source == "violation"), None)
-    return _page(request, session, done=done, block=block)
+    stores = runtime.casework.stores
+    done = stores.reports.get(reviewed) if reviewed else None
+    made = stores.blocks.get(block) if block else None
+    if done is None or made is None or made.url != done.url:
+        made = None
+    return _page(request, session, done=done, block=made)
 
 
 @router.post(f"{PAGE.path}/{{report_id}}/review")
@@ -85,14 +88,11 @@ async def review(report_id: str, request: Request, session: ConsoleSession = REV
     values = await typed(request)
     try:
         outcome = choice(values, "outcome", OUTCOMES, "an outcome")
-        category = values.get("category") or None
-        if category is not None and category not in REPORT_CATEGORIES:
-            raise FormProblem("category", f"unknown category {category!r}")
         note = text(values, "note")
         result = runtime.casework.review(
             report_id,
             outcome=outcome,
-            category=category,
+            category=values.get("category") or None,
             note=note,
             by=f"console:{session.username}",
         )
@@ -105,8 +105,8 @@ async def review(report_id: str, request: Request, session: ConsoleSession = REV
             problem=refusal(exc),
             values=values,
         )
+    target = f"{PAGE.path}?reviewed={report_id}"
     if outcome == "upheld":
         runtime.accounts.after_upheld([result["url"]])
-    return RedirectResponse(
-        f"{PAGE.path}?reviewed={report_id}", status_code=303, headers=dict(HEADERS)
-    )
+        target += f"&block={result['block']['id']}"
+    return RedirectResponse(target, status_code=303, headers=dict(HEADERS))
