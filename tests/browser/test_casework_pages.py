@@ -150,6 +150,19 @@ def sign_in(context: Any, linkgate: Linkgate, username: str) -> Any:
     return page
 
 
+def test_dashboard_charts_reports_and_platform_complaint_rates(seeded: Seeded, desk: Any) -> None:
+    page = sign_in(desk, seeded.linkgate, "olivia")
+    page.goto(f"{seeded.linkgate.url}/console/dashboard")
+    bars = page.locator("#reports-chart rect.bar").evaluate_all(
+        "bars => bars.map(b => [b.dataset.label, Number(b.dataset.value)])"
+    )
+    assert bars == [["marketing", 1], ["fraud", 2]]
+    assert page.locator("#report-total").inner_text() == "3"
+    assert page.locator('#platforms-chart rect.bar[data-label="jd"]').count() == 1
+    assert page.locator('#platform-standings tr[data-platform="jd"]').count() == 1
+    screenshot(page, "console-dashboard-casework")
+
+
 def test_upholding_a_report_restricts_the_link(seeded: Seeded, desk: Any) -> None:
     before = seeded.decide(EVIL)
     assert before["treatment"] != "blocked"
