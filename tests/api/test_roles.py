@@ -81,6 +81,7 @@ MATRIX: list[tuple[str, str, Any, set[str]]] = [
         None,
         {"operator", "reviewer", "platform", "admin"},
     ),
+    ("GET", "/v1/platforms/{platform_id}/analytics", None, {"operator", "platform", "admin"}),
     ("GET", "/v1/blocks", None, {"operator", "reviewer", "admin"}),
     (
         "POST",

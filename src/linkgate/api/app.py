@@ -14,6 +14,7 @@ from linkgate import __version__
 from linkgate.api import problems
 from linkgate.api.routes import (
     accounts,
+    analytics,
     appeals,
     audit,
     decisions,
@@ -110,6 +111,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         audit,
         accounts,
         previews,
+        analytics,
     ):
         app.include_router(module.router)
     console.install(app)
