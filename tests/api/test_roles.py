@@ -120,7 +120,14 @@ MATRIX: list[tuple[str, str, Any, set[str]]] = [
     ("GET", "/v1/audit/verify", None, {"operator", "admin"}),
     ("POST", "/v1/previews", "preview-body", {"integrator", "admin"}),
 ]
-PUBLIC = {"/healthz", "/readyz", "/metrics", "/l/{token}", "/l/{token}/continue"}
+PUBLIC = {
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/l/{token}",
+    "/l/{token}/continue",
+    "/l/{token}/report",
+}
 
 
 def _path(api: Api, template: str) -> str:
