@@ -32,7 +32,7 @@ from linkgate.api.routes import (
 )
 from linkgate.runtime import Runtime
 from linkgate.settings import Settings
-from linkgate.web import console
+from linkgate.web import console, portal
 
 
 class BodyLimit:
@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     ):
         app.include_router(module.router)
     console.install(app)
+    portal.install(app)
     static = resources.files("linkgate.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     return app
