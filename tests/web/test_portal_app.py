@@ -15,6 +15,7 @@ import pytest
 from linkgate.web.console.passwords import hash_password
 from linkgate.web.portal.render import PAGES
 from tests.api.conftest import Api, make_api
+from tests.services import postgres_database, postgres_url_or_skip
 
 PASSWORD = "correct horse battery"
 JD = "https://item.jd.com/100012043978.html"
@@ -58,22 +59,35 @@ def portal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     """JD and Alibaba each with a platform account, three reports and traffic."""
     monkeypatch.setenv("LINKGATE_HOME", str(tmp_path))
     for api in make_api(tmp_path, console_max_failures=3, console_client_max_failures=50):
-        users = api.runtime.stores.users
-        stored = hash_password(PASSWORD)
-        users.create("jd-ops", stored, "platform", "jd")
-        users.create("ali-ops", stored, "platform", "alibaba")
-        users.create("root", stored, "admin")
-        for name in ("a", "b", "c"):
-            report(api, JD, f"jd-{name}", comment="my phone is 13800000000")
-            report(api, TAOBAO, f"tb-{name}")
-        rows = [
-            *(event("share", JD, "jd") for _ in range(5)),
-            *(event("open", JD, "jd") for _ in range(4)),
-            *(event("continue", JD, "jd") for _ in range(1)),
-            *(event("share", TAOBAO, "alibaba") for _ in range(9)),
-        ]
-        api.runtime.stores.events.add_many(rows)
-        yield api
+        yield seeded(api)
+
+
+@pytest.fixture
+def pg_portal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
+    """The same on a fresh PostgreSQL database."""
+    monkeypatch.setenv("LINKGATE_HOME", str(tmp_path))
+    with postgres_database(postgres_url_or_skip()) as url:
+        for api in make_api(tmp_path, database_url=url):
+            yield seeded(api)
+
+
+def seeded(api: Api) -> Api:
+    users = api.runtime.stores.users
+    stored = hash_password(PASSWORD)
+    users.create("jd-ops", stored, "platform", "jd")
+    users.create("ali-ops", stored, "platform", "alibaba")
+    users.create("root", stored, "admin")
+    for name in ("a", "b", "c"):
+        report(api, JD, f"jd-{name}", comment="my phone is 13800000000")
+        report(api, TAOBAO, f"tb-{name}")
+    rows = [
+        *(event("share", JD, "jd") for _ in range(5)),
+        *(event("open", JD, "jd") for _ in range(4)),
+        *(event("continue", JD, "jd") for _ in range(1)),
+        *(event("share", TAOBAO, "alibaba") for _ in range(9)),
+    ]
+    api.runtime.stores.events.add_many(rows)
+    return api
 
 
 def token(text: str) -> str:
@@ -313,3 +327,13 @@ def test_analytics_page_draws_the_apis_figures(portal: Api) -> None:
     assert '"continue_rate">25%<' in row.group(1)
     assert 'data-series="shares" data-bucket="private_chat" data-value="5"' in page
     assert 'data-series="continue rate"' in page and 'data-value="0.25"' in page
+
+
+def test_pages_on_postgresql(pg_portal: Api) -> None:
+    sign_in(pg_portal, "jd-ops")
+    reports = pg_portal.client.get("/portal/reports").text
+    assert JD in reports and 'id="total-pending">3<' in reports and "taobao" not in reports
+    analytics = pg_portal.client.get("/portal/analytics").text
+    assert 'data-series="shares" data-bucket="private_chat" data-value="5"' in analytics
+    for _, path, _ in PAGES:
+        assert pg_portal.client.get(path).status_code == 200
