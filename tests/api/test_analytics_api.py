@@ -230,3 +230,16 @@ def test_shares_opens_and_continues_through_the_shim_are_counted(api_on: Api) ->
     )
     assert chat["continue_rate"] == 1.0
     assert body["totals"]["shares"] == 1, "the JD share is JD's"
+
+
+def test_a_range_inside_one_day_is_one_group(api_on: Api) -> None:
+    seed(api_on)
+    start = DAY + timedelta(hours=9)
+    body = analytics(
+        api_on,
+        group_by="day",
+        **{"from": start.isoformat(), "to": (start + timedelta(hours=2)).isoformat()},
+    ).json()
+    assert [(g["key"], g["shares"], g["continues"]) for g in body["groups"]] == [
+        (DAY.date().isoformat(), 4, 3)
+    ]

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Literal
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.engine import Engine
 
 from linkgate.storage.schema import DecisionEventRow, ReportRow
@@ -100,6 +100,8 @@ def day_edges(since: datetime, until: datetime) -> list[datetime]:
 
 def _bucket(column: Any, edges: Sequence[datetime]) -> Any:
     """A SQL expression giving the index of the day bucket ``column`` falls in."""
+    if len(edges) == 2:
+        return literal(0)
     return case(
         *((column < edge, index) for index, edge in enumerate(edges[1:-1])),
         else_=len(edges) - 2,
