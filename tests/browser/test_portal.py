@@ -66,6 +66,7 @@ def sign_in(context: Any, linkgate: Linkgate, username: str) -> Any:
     page = context.new_page()
     page.goto(f"{linkgate.url}/portal/")
     assert page.url.startswith(f"{linkgate.url}/portal/login")
+    screenshot(page, "portal-login")
     page.locator("#username").fill(username)
     page.locator("#password").fill(PASSWORD)
     with page.expect_navigation():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -79,3 +80,29 @@ def test_the_form_in_english_needs_a_reason(linkgate: Linkgate, browser: Any) ->
         screenshot(page, "report-form-en")
     finally:
         context.close()
+
+
+def test_too_many_reports_get_a_page_saying_when_to_try_again(
+    linkgate: Linkgate, context: Any
+) -> None:
+    for i in range(20):
+        shim = linkgate.share(f"http://www.example.com/spam/{i}")
+        form = context.request.get(shim + "/report").text()
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert token is not None
+        filed = context.request.post(
+            shim + "/report", form={"csrf_token": token.group(1), "category": "marketing"}
+        )
+        assert filed.status == 201
+    page = context.new_page()
+    page.goto(linkgate.share("http://www.example.com/spam/last") + "/report")
+    page.locator("label.choice", has_text="营销外链").click()
+    with page.expect_response(lambda r: r.request.method == "POST") as posted:
+        page.locator("#submit-report").click()
+    response = posted.value
+    assert response.status == 429 and 0 < int(response.headers["retry-after"]) <= 3600
+    page.wait_for_load_state()
+    assert page.locator("#report-heading").inner_text() == "投诉过于频繁"
+    assert "分钟后再试" in page.locator("#report-text").inner_text()
+    fits(page)
+    screenshot(page, "report-limited-zh")
