@@ -81,6 +81,7 @@ MATRIX: list[tuple[str, str, Any, set[str]]] = [
         None,
         {"operator", "reviewer", "platform", "admin"},
     ),
+    ("GET", "/v1/platforms/{platform_id}/analytics", None, {"operator", "platform", "admin"}),
     ("GET", "/v1/blocks", None, {"operator", "reviewer", "admin"}),
     (
         "POST",
@@ -119,7 +120,14 @@ MATRIX: list[tuple[str, str, Any, set[str]]] = [
     ("GET", "/v1/audit/verify", None, {"operator", "admin"}),
     ("POST", "/v1/previews", "preview-body", {"integrator", "admin"}),
 ]
-PUBLIC = {"/healthz", "/readyz", "/metrics", "/l/{token}", "/l/{token}/continue"}
+PUBLIC = {
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/l/{token}",
+    "/l/{token}/continue",
+    "/l/{token}/report",
+}
 
 
 def _path(api: Api, template: str) -> str:
