@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from tests.browser.conftest import Linkgate, cli, requests_of, screenshot
+from tests.browser.test_console import sign_in
 from tests.browser.test_shim_pages import fits, only_linkgate
 
 TAOBAO = "http://item.taobao.com/item.htm?id=777001"
@@ -57,6 +58,20 @@ def test_a_report_filed_through_the_form_reaches_the_review_queue(
     assert [r["report_id"] for r in found] == [report_id]
     assert found[0]["category"] == "induced_sharing"
     assert found[0]["comment"] == "要求转发到三个群才能领取"
+
+    # A reviewer finds it in the console's queue, with its reporter's weight explained.
+    linkgate.add_user("queue-reviewer", "reviewer")
+    desk = context.browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    try:
+        console = sign_in(desk, linkgate, "queue-reviewer")
+        console.goto(f"{linkgate.url}/console/reports")
+        case = console.locator(f'section.case[data-url="{TAOBAO}"]')
+        assert case.count() == 1
+        assert case.locator(f'tr[data-report="{report_id}"]').count() == 1
+        assert case.locator("li[data-factor]").count() >= 1
+        screenshot(console, "console-queue-after-form-report")
+    finally:
+        desk.close()
 
     page.goto(shim + "/report")
     page.locator("label.choice", has_text="谣言").click()
