@@ -74,6 +74,7 @@ def decide_one(runtime: Runtime, fields: dict[str, Any], kind: str = "share") ->
             sender=fields.get("sender"),
             viewer=fields.get("viewer"),
             group=fields.get("group"),
+            title=kwargs["title"],
         )
     )
     return decision
