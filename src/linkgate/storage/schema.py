@@ -168,6 +168,8 @@ class ShadowDecisionRow(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     decision_id: Mapped[str] = mapped_column(String(64))
     decided_at: Mapped[datetime] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    """``share`` or ``open``, as in the decision log."""
     live_revision: Mapped[str] = mapped_column(String(16))
     shadow_revision: Mapped[str] = mapped_column(String(16))
     platform: Mapped[str | None] = mapped_column(Text)

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("id", BigId, autoincrement=True, nullable=False),
         sa.Column("decision_id", sa.String(64), nullable=False),
         sa.Column("decided_at", TS, nullable=False),
+        sa.Column("kind", sa.String(8), nullable=False),
         sa.Column("live_revision", sa.String(16), nullable=False),
         sa.Column("shadow_revision", sa.String(16), nullable=False),
         sa.Column("platform", sa.Text(), nullable=True),
