@@ -115,7 +115,11 @@ def test_shadow_decides_beside_live_and_reports_moves(api: Api) -> None:
         "worse": worse,
     }
     assert data["reasons"]["shadow"]["moments_commerce"] >= worse
-    # The decision log holds the live decisions only.
+    ready = api.client.get("/readyz").json()["shadow"]
+    assert ready["revision"] == revision and ready["logged"] == len(during)
+    metrics = api.client.get("/metrics").text
+    assert f'linkgate_shadow_decisions{{state="logged"}} {float(len(during))}' in metrics
+    # One pair per live decision, each logged once.
     rows = api.runtime.stores.shadow.transitions(*_window(), revision=revision)
     assert sum(t.count for t in rows) == len(during)
 
