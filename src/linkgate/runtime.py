@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -37,7 +38,7 @@ from linkgate.policy.model import Policy
 from linkgate.preview import PreviewFetcher
 from linkgate.settings import Settings
 from linkgate.shadow import ShadowLog, ShadowPolicy
-from linkgate.storage.engine import database_url, make_engine
+from linkgate.storage.engine import STORE_ERRORS, database_url, make_engine
 from linkgate.storage.migrate import upgrade
 from linkgate.storage.repos import (
     AuditLog,
@@ -304,29 +305,41 @@ class Runtime:
 
     # -- request-path reads (cached) --------------------------------------------------
 
+    def cached_read(self, cache: TtlCache, key: Any, read: Callable[[], Any]) -> Any:
+        """``read()`` through ``cache``; while the store is unreachable, the last value read
+        (however old) stands in, and only a value never read raises the store's error."""
+        found, value = cache.get(key)
+        if found:
+            return value
+        try:
+            value = read()
+        except STORE_ERRORS:
+            self.store_ok = False
+            found, value = cache.stale(key)
+            if not found:
+                raise
+            return value
+        cache.put(key, value)
+        return value
+
     def authenticate(self, token: str) -> Any:
-        """The key record for ``token`` (cached for seconds; revocation applies within 10 s)."""
-        found, record = self.key_cache.get(token)
-        if not found:
-            record = self.stores.keys.authenticate(token)
-            self.key_cache.put(token, record)
-        return record
+        """The key record for ``token`` (cached for seconds; revocation applies within 10 s,
+        or once the store is back when it is unreachable)."""
+        return self.cached_read(self.key_cache, token, lambda: self.stores.keys.authenticate(token))
 
     def group_setting(self, group_id: str) -> str | None:
-        found, value = self.group_cache.get(("g", group_id))
-        if not found:
+        def read() -> str | None:
             row = self.stores.groups.get_group(group_id)
-            value = row.setting if row is not None else None
-            self.group_cache.put(("g", group_id), value)
-        return value  # type: ignore[no-any-return]
+            return row.setting if row is not None else None
+
+        return self.cached_read(self.group_cache, ("g", group_id), read)  # type: ignore[no-any-return]
 
     def member_opt_out(self, group_id: str, user_id: str) -> bool:
-        found, value = self.group_cache.get(("m", group_id, user_id))
-        if not found:
+        def read() -> bool:
             row = self.stores.groups.get_member(group_id, user_id)
-            value = bool(row.opt_out) if row is not None else False
-            self.group_cache.put(("m", group_id, user_id), value)
-        return bool(value)
+            return bool(row.opt_out) if row is not None else False
+
+        return bool(self.cached_read(self.group_cache, ("m", group_id, user_id), read))
 
     def remember_preview(self, url: str, title: str | None, description: str | None) -> None:
         """Keep a fetched preview's text for this link's later decisions (an hour, here)."""
@@ -477,6 +490,11 @@ class TtlCache:
         if hit is None or hit[0] < time.monotonic():
             return False, None
         return True, hit[1]
+
+    def stale(self, key: Any) -> tuple[bool, Any]:
+        """The last value put for ``key``, expired or not."""
+        hit = self._data.get(key)
+        return (False, None) if hit is None else (True, hit[1])
 
     def put(self, key: Any, value: Any) -> None:
         if len(self._data) >= self._maxsize:
