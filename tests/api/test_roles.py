@@ -298,3 +298,13 @@ def test_revoked_and_unknown_keys_are_refused(api: Api) -> None:
             "/v1/decisions", json=body, headers={"Authorization": f"Bearer {token}"}
         )
         assert response.status_code == 401
+
+
+def test_the_matrix_matches_the_roles_each_route_declares(api: Api) -> None:
+    """The matrix above and the routes' own ``require(...)`` say the same thing
+    (the role-by-role sweep over every route is in tests/security)."""
+    from tests.security.routes import routes
+
+    declared = {(r.method, r.path): r.roles for r in routes(api.app) if r.roles is not None}
+    for method, template, _, allowed in MATRIX:
+        assert declared[(method, template)] == allowed, (method, template)

@@ -812,10 +812,18 @@ def _reports(node: Node) -> ReportPolicy | None:
             per_hour = limit["per_hour"].integer(minimum=1)
             per_day = limit["per_day"].integer(minimum=1)
     due: int | None = None
+    appeal_limits: dict[str, int | None] = {}
     if "appeals" in fields:
-        appeals = fields["appeals"].mapping(required=("due_hours",))
+        appeals = fields["appeals"].mapping(
+            required=("due_hours",), optional=("per_hour", "per_day")
+        )
         if appeals is not None and "due_hours" in appeals:
             due = appeals["due_hours"].integer(minimum=1, maximum=24 * 365)
+            appeal_limits = {
+                k: appeals[k].integer(minimum=1) for k in ("per_hour", "per_day") if k in appeals
+            }
+            if any(v is None for v in appeal_limits.values()):
+                due = None
     parsed = {
         "restrict_weight": weight,
         "restrict": restrict,
@@ -834,6 +842,8 @@ def _reports(node: Node) -> ReportPolicy | None:
         per_hour=per_hour or d.per_hour,
         per_day=per_day or d.per_day,
         appeal_due_hours=due or d.appeal_due_hours,
+        appeals_per_hour=appeal_limits.get("per_hour") or d.appeals_per_hour,
+        appeals_per_day=appeal_limits.get("per_day") or d.appeals_per_day,
         source=node.where,
     )
 

@@ -10,9 +10,9 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from itertools import pairwise
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import Table, case, func, insert, select
 from sqlalchemy.engine import Engine
 
 from linkgate.storage.schema import DecisionEventRow, ShareCountRow
@@ -120,16 +120,22 @@ class EventStore:
                 day = event["decided_at"].date()
                 shares[(day, event["platform"] or "", event["domain"] or "")] += 1
         with write_transaction(self._engine) as connection:
-            connection.execute(insert(DecisionEventRow), events)
-            for (day, platform, domain), n in sorted(shares.items()):
-                stmt = insert_for(connection, ShareCountRow).values(
-                    day=day, platform=platform, domain=domain, shares=n
+            # Core statements with many parameter sets: one compiled statement each,
+            # executed as a batch (per-row ORM work or one statement per count would
+            # cost more than the rows themselves).
+            connection.execute(insert(cast(Table, DecisionEventRow.__table__)), events)
+            if shares:
+                stmt = insert_for(connection, ShareCountRow)
+                upsert = stmt.on_conflict_do_update(
+                    index_elements=["day", "platform", "domain"],
+                    set_={"shares": ShareCountRow.shares + stmt.excluded.shares},
                 )
                 connection.execute(
-                    stmt.on_conflict_do_update(
-                        index_elements=["day", "platform", "domain"],
-                        set_={"shares": ShareCountRow.shares + n},
-                    )
+                    upsert,
+                    [
+                        {"day": day, "platform": platform, "domain": domain, "shares": n}
+                        for (day, platform, domain), n in sorted(shares.items())
+                    ],
                 )
         return len(events)
 

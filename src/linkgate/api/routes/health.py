@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 
 from linkgate.runtime import Runtime
 
@@ -17,7 +17,11 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Ready to decide: snapshot loaded, store reachable")
+@router.get(
+    "/readyz",
+    summary="Ready to decide: snapshot loaded, store reachable",
+    responses={503: {"description": "Still starting", "content": {"application/json": {}}}},
+)
 async def readyz(request: Request) -> JSONResponse:
     runtime: Runtime = request.app.state.runtime
     if not runtime.warmed.is_set():
@@ -57,7 +61,7 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=200)
 
 
-@router.get("/metrics", summary="Prometheus metrics")
+@router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
 async def metrics(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
     m = runtime.metrics

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
@@ -207,8 +207,26 @@ def _page(runtime: Runtime, request: Request, token: str, decision: Decision) ->
     )
 
 
+_HTML: Final[dict[str, Any]] = {"content": {"text/html": {}}}
+#: What the link shim answers: a redirect to the signed target, or a page (HTML).
+SHIM_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
+    200: {"description": "The interstitial, copy-only or blocked page", **_HTML},
+    302: {"description": "Redirect to the signed target"},
+    303: {"description": "Redirect to the signed target"},
+    **{
+        status: {"description": "The token is refused (tampered, expired, unknown key)", **_HTML}
+        for status in sorted(set(TOKEN_STATUS.values()) | {400})
+    },
+}
+
+
 @router.head("/l/{token}", include_in_schema=False)
-@router.get("/l/{token}", summary="Open a shared link (decided again now)")
+@router.get(
+    "/l/{token}",
+    summary="Open a shared link (decided again now)",
+    response_class=HTMLResponse,
+    responses=SHIM_RESPONSES,
+)
 async def open_link(token: str, request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
     claims = claims_of(runtime, token)
@@ -230,7 +248,12 @@ async def open_link(token: str, request: Request) -> Response:
     return _page(runtime, request, token, decision)
 
 
-@router.post("/l/{token}/continue", summary="Continue past the interstitial (one-time nonce)")
+@router.post(
+    "/l/{token}/continue",
+    summary="Continue past the interstitial (one-time nonce)",
+    response_class=HTMLResponse,
+    responses=SHIM_RESPONSES,
+)
 async def continue_link(token: str, request: Request, nonce: str = Form("")) -> Response:
     runtime: Runtime = request.app.state.runtime
     claims = claims_of(runtime, token)
