@@ -29,6 +29,7 @@ from linkgate.enforcement.spam import (
     Trigger,
     Verdict,
     next_action,
+    trigger,
     verdict,
 )
 from linkgate.errors import RequestError
@@ -36,6 +37,7 @@ from linkgate.events import Pseudonymizer
 from linkgate.policy.model import Policy
 from linkgate.storage.accounts import AccountAction, AccountStore
 from linkgate.storage.appeals import Appeal
+from linkgate.storage.engine import STORE_ERRORS
 from linkgate.storage.reports import new_id
 from linkgate.storage.schema import DecisionEventRow, ReportRow
 from linkgate.storage.transactions import write_transaction
@@ -122,10 +124,19 @@ class Accounts:
         counts = self.counting.observe(share, plan)
         if not params.thresholds:
             return counts, None
-        found = verdict(params, counts, self._prior(sender_key, now), now)
-        if found is None:
+        why = trigger(params, counts)
+        if why is None:  # the common case: no threshold crossed, the sender's history unread
             return counts, None
-        return counts, self._act(sender_key, found, params, by="linkgate")
+        try:
+            found = next_action(params, self._prior(sender_key, now), now, why)
+            if found is None:
+                return counts, None
+            return counts, self._act(sender_key, found, params, by="linkgate")
+        except STORE_ERRORS as exc:
+            # The decision goes on from the snapshot; a crossing that could not be recorded
+            # is seen again on the sender's next share once the store is back.
+            log.warning("sender history unavailable, no action recorded: %s", exc)
+            return counts, None
 
     def _plan(self, policy: Policy) -> CountPlan:
         held = self._plans.get(policy.revision)
@@ -139,7 +150,12 @@ class Accounts:
         held = self._recent.get(key)
         if held is not None and held[0] > time.monotonic():
             return [a.prior() for a in held[1]]
-        actions = self.store.for_account(key)
+        try:
+            actions = self.store.for_account(key)
+        except STORE_ERRORS:
+            if held is None:
+                raise
+            return [a.prior() for a in held[1]]  # the last read, while the store is away
         if len(self._recent) > 100_000:
             self._recent.clear()
         self._recent[key] = (time.monotonic() + 10.0, actions)
@@ -243,7 +259,10 @@ class Accounts:
         return SenderTable((a.state() for a in self.store.active(when)), key=self._pseudonym)
 
     def lift(self, account: str, action_id: str, *, by: str, reason: str) -> AccountAction:
-        key = self.key(account)
+        return self.lift_key(self.key(account), action_id, by=by, reason=reason)
+
+    def lift_key(self, key: str, action_id: str, *, by: str, reason: str) -> AccountAction:
+        """Lift an action on the account whose pseudonym is ``key`` (as lists show it)."""
         now = self._clock()
         with write_transaction(self.casework.engine, LOCK) as conn:
             action = self.store.get(action_id, conn)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -36,7 +37,8 @@ from linkgate.policy.loader import default_policy_path, parse_policy
 from linkgate.policy.model import Policy
 from linkgate.preview import PreviewFetcher
 from linkgate.settings import Settings
-from linkgate.storage.engine import database_url, make_engine
+from linkgate.shadow import ShadowLog, ShadowPolicy
+from linkgate.storage.engine import STORE_ERRORS, database_url, make_engine
 from linkgate.storage.migrate import upgrade
 from linkgate.storage.repos import (
     AuditLog,
@@ -50,6 +52,7 @@ from linkgate.storage.repos import (
     PolicyStore,
     ThreatListStore,
 )
+from linkgate.storage.shadow import ShadowSetting, ShadowStore
 from linkgate.storage.types import utcnow
 
 log = logging.getLogger("linkgate.runtime")
@@ -69,6 +72,7 @@ class Stores:
     users: ConsoleUserStore
     sessions: ConsoleSessionStore
     login_failures: LoginFailureStore
+    shadow: ShadowStore
 
 
 def registry_from_documents(documents: list[dict[str, Any]]) -> Registry:
@@ -105,6 +109,7 @@ class Runtime:
             users=ConsoleUserStore(self.engine),
             sessions=ConsoleSessionStore(self.engine),
             login_failures=LoginFailureStore(self.engine),
+            shadow=ShadowStore(self.engine),
         )
         self.keys = ShimKeys.from_env_value(settings.resolved_secret_keys())
         self.pseudonym = Pseudonymizer(settings.resolved_pseudonym_key())
@@ -134,6 +139,14 @@ class Runtime:
         self._state_built = self.casework.stores.state.version()
         self.gateway = Gateway(self.build_snapshot())
         self.events = EventWriter(self.stores.events.add_many, maxsize=settings.event_queue_size)
+        self.shadow: ShadowPolicy | None = None
+        self._shadow_key: str | None = None
+        self._refresh_shadow()
+        self.shadow_log = ShadowLog(
+            lambda: self.gateway.snapshot,
+            self.stores.shadow.add_many,
+            maxsize=settings.event_queue_size,
+        )
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._redis: Any = None
@@ -215,6 +228,7 @@ class Runtime:
     def reload(self, *, refresh_state: bool = False) -> bool:
         """Rebuild the snapshot when the live revision or the registry changed, or only its
         state when enforcement changed (or ``refresh_state``: scores recover with time)."""
+        shadow_changed = self._refresh_shadow()
         key = self._source_key()
         version = self.casework.stores.state.version()
         if key != self._built_from:
@@ -225,7 +239,7 @@ class Runtime:
         elif version != self._state_built or refresh_state:
             self.gateway.publish(self.with_state(self.gateway.snapshot))
         else:
-            return False
+            return shadow_changed
         self._state_built = version
         self.state_reloads += 1
         self.metrics.set_revision(self.gateway.snapshot.revision)
@@ -253,31 +267,79 @@ class Runtime:
         self.reload()
         self.notify()
 
+    # -- shadow -----------------------------------------------------------------------
+
+    def _refresh_shadow(self) -> bool:
+        """Load the revision in shadow when it changed (here or on another replica)."""
+        setting = self.stores.shadow.get()
+        key = setting.revision if setting is not None else None
+        if key == self._shadow_key:
+            return False
+        if setting is None:
+            self.shadow = None
+        else:
+            row = self.stores.policies.get(setting.revision)
+            if row is None:  # cannot happen: revisions are never deleted
+                return False
+            self.shadow = ShadowPolicy.of(parse_policy(row.content, f"policy:{row.revision}"))
+            log.info("policy revision %s in shadow", setting.revision)
+        self._shadow_key = key
+        return True
+
+    def start_shadow(self, revision: str, by: str) -> ShadowSetting:
+        """Put a stored revision in shadow here and on every replica (LookupError if unknown)."""
+        setting = self.stores.shadow.start(revision, by)
+        self.stores.audit.append(by, "policy.shadow.start", revision, {})
+        self.reload()
+        self.notify()
+        return setting
+
+    def stop_shadow(self, by: str) -> ShadowSetting | None:
+        """Stop the shadow everywhere; returns what was in shadow (None: nothing was)."""
+        stopped = self.stores.shadow.stop()
+        if stopped is not None:
+            self.stores.audit.append(by, "policy.shadow.stop", stopped.revision, {})
+            self.reload()
+            self.notify()
+        return stopped
+
     # -- request-path reads (cached) --------------------------------------------------
 
+    def cached_read(self, cache: TtlCache, key: Any, read: Callable[[], Any]) -> Any:
+        """``read()`` through ``cache``; while the store is unreachable, the last value read
+        (however old) stands in, and only a value never read raises the store's error."""
+        found, value = cache.get(key)
+        if found:
+            return value
+        try:
+            value = read()
+        except STORE_ERRORS:
+            self.store_ok = False
+            found, value = cache.stale(key)
+            if not found:
+                raise
+            return value
+        cache.put(key, value)
+        return value
+
     def authenticate(self, token: str) -> Any:
-        """The key record for ``token`` (cached for seconds; revocation applies within 10 s)."""
-        found, record = self.key_cache.get(token)
-        if not found:
-            record = self.stores.keys.authenticate(token)
-            self.key_cache.put(token, record)
-        return record
+        """The key record for ``token`` (cached for seconds; revocation applies within 10 s,
+        or once the store is back when it is unreachable)."""
+        return self.cached_read(self.key_cache, token, lambda: self.stores.keys.authenticate(token))
 
     def group_setting(self, group_id: str) -> str | None:
-        found, value = self.group_cache.get(("g", group_id))
-        if not found:
+        def read() -> str | None:
             row = self.stores.groups.get_group(group_id)
-            value = row.setting if row is not None else None
-            self.group_cache.put(("g", group_id), value)
-        return value  # type: ignore[no-any-return]
+            return row.setting if row is not None else None
+
+        return self.cached_read(self.group_cache, ("g", group_id), read)  # type: ignore[no-any-return]
 
     def member_opt_out(self, group_id: str, user_id: str) -> bool:
-        found, value = self.group_cache.get(("m", group_id, user_id))
-        if not found:
+        def read() -> bool:
             row = self.stores.groups.get_member(group_id, user_id)
-            value = bool(row.opt_out) if row is not None else False
-            self.group_cache.put(("m", group_id, user_id), value)
-        return bool(value)
+            return bool(row.opt_out) if row is not None else False
+
+        return bool(self.cached_read(self.group_cache, ("m", group_id, user_id), read))
 
     def remember_preview(self, url: str, title: str | None, description: str | None) -> None:
         """Keep a fetched preview's text for this link's later decisions (an hour, here)."""
@@ -361,8 +423,9 @@ class Runtime:
             log.exception("reload failed; serving the loaded snapshot")
 
     def start(self) -> None:
-        """Start the event writer and the reload listeners."""
+        """Start the event writer, the shadow log and the reload listeners."""
         self.events.start()
+        self.shadow_log.start()
         if self.settings.redis_url:
             import redis
 
@@ -396,6 +459,7 @@ class Runtime:
     def close(self) -> None:
         self._stop.set()
         self.events.close()
+        self.shadow_log.close()
         for thread in self._threads:
             thread.join(timeout=2)
         if self._redis is not None:
@@ -426,6 +490,11 @@ class TtlCache:
         if hit is None or hit[0] < time.monotonic():
             return False, None
         return True, hit[1]
+
+    def stale(self, key: Any) -> tuple[bool, Any]:
+        """The last value put for ``key``, expired or not."""
+        hit = self._data.get(key)
+        return (False, None) if hit is None else (True, hit[1])
 
     def put(self, key: Any, value: Any) -> None:
         if len(self._data) >= self._maxsize:

@@ -3,8 +3,6 @@ decisions go on with local counts while Redis is away."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,13 +15,9 @@ from linkgate.policy.loader import default_policy_path, parse_policy
 from linkgate.storage.engine import make_engine
 from linkgate.storage.migrate import upgrade
 from linkgate.storage.repos import KeyStore
-from tests.service.servers import free_port, servers
-from tests.services import (
-    postgres_database,
-    postgres_url_or_skip,
-    redis_url_or_skip,
-    services_required,
-)
+from tests.faults.private_services import PrivateRedis
+from tests.service.servers import servers
+from tests.services import postgres_database, postgres_url_or_skip, redis_url_or_skip
 
 JD = "https://item.jd.com/100012043978.html"
 LIMIT = 5
@@ -133,58 +127,6 @@ def test_counts_are_global_and_exact_at_the_threshold(database: str, tmp_path: P
             group="g-late",
         )
         assert viral["treatment"] == "copy_only" and "forward_limit" in viral["reasons"]
-
-
-class PrivateRedis:
-    """A Redis server of the test's own, on a free loopback port, that it can stop."""
-
-    def __init__(self, tmp: Path) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            if services_required():
-                pytest.fail("redis-server is not installed (LINKGATE_REQUIRE_SERVICES=1)")
-            pytest.skip("redis-server is not installed")
-        self.binary = binary
-        self.port = free_port()
-        self.tmp = tmp
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                self.binary,
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.tmp),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                redis.Redis.from_url(self.url).ping()
-                return
-            except redis.RedisError:
-                assert time.monotonic() < deadline, "private redis did not start"
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
 
 
 def test_decisions_go_on_while_redis_is_away_and_use_it_again(

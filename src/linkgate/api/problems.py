@@ -5,6 +5,11 @@ Each problem has ``type`` (a stable URI under ``/problems/``), ``title``,
 a list of ``{field, message}`` (``field`` is a JSON-pointer-like dotted path),
 or, for policy and registry files, located ``{file, line, column, path,
 message, expected}``.
+
+When the store cannot be reached (``store-unavailable``, 503) or its disk is
+full (``store-full``, 507), the answer carries ``Retry-After``: nothing was
+written, and the same request may be sent again (reports are idempotent per
+reporter and link).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from starlette.responses import JSONResponse
 from linkgate.casework import CaseError, RateLimited
 from linkgate.datafile import DataFileError
 from linkgate.errors import RequestError
+from linkgate.storage.engine import STORE_ERRORS
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -39,6 +45,7 @@ TITLES = {
     502: "Bad gateway",
     503: "Service unavailable",
     504: "Gateway timeout",
+    507: "Insufficient storage",
 }
 
 
@@ -86,6 +93,37 @@ def problem_response(
     if errors:
         body["errors"] = list(errors)
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+#: Seconds a client should wait before retrying a write the store could not take.
+STORE_RETRY_AFTER = 5
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether a store error says the disk (or the database file's quota) is full."""
+    text = str(getattr(exc, "orig", exc)).lower()
+    return "disk is full" in text or "no space left" in text or "disk full" in text
+
+
+def store_problem(exc: BaseException, instance: str | None = None) -> JSONResponse:
+    """The answer to a request the store could not serve: 507 when its disk is full,
+    else 503; both with ``Retry-After``."""
+    headers = {"Retry-After": str(STORE_RETRY_AFTER)}
+    if is_disk_full(exc):
+        return problem_response(
+            507,
+            "the store's disk is full; the request was not carried out, retry later",
+            type_="store-full",
+            headers=headers,
+            instance=instance,
+        )
+    return problem_response(
+        503,
+        "the store is unreachable; the request was not carried out, retry later",
+        type_="store-unavailable",
+        headers=headers,
+        instance=instance,
+    )
 
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -213,6 +251,15 @@ def install(app: FastAPI) -> None:
             errors=errors,
             instance=request.url.path,
         )
+
+    async def _store(request: Request, exc: Exception) -> JSONResponse:
+        runtime = getattr(request.app.state, "runtime", None)
+        if runtime is not None:
+            runtime.store_ok = False
+        return store_problem(exc, instance=request.url.path)
+
+    for error in STORE_ERRORS:
+        app.add_exception_handler(error, _store)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -21,6 +21,8 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 DATABASE_URL_ENV = "LINKGATE_DATABASE_URL"
 HOME_ENV = "LINKGATE_HOME"
@@ -30,6 +32,10 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 #: Execution option naming the ``BEGIN`` mode of a SQLite transaction.
 SQLITE_BEGIN_OPTION = "linkgate_sqlite_begin"
 _SQLITE_BEGIN_MODES = frozenset({"DEFERRED", "IMMEDIATE", "EXCLUSIVE"})
+
+#: What the store raises when it cannot be reached, or cannot write (its disk is full):
+#: the API answers these with 503 or 507 and ``Retry-After``.
+STORE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError, PoolTimeoutError)
 
 
 def default_home() -> Path:

@@ -49,6 +49,13 @@ async def readyz(request: Request) -> JSONResponse:
             "dropped": runtime.events.dropped,
             "failed": runtime.events.failed,
         },
+        "shadow": {
+            "revision": runtime.shadow.revision if runtime.shadow is not None else None,
+            "logged": runtime.shadow_log.logged,
+            "pending": runtime.shadow_log.pending,
+            "dropped": runtime.shadow_log.dropped,
+            "failed": runtime.shadow_log.failed,
+        },
     }
     # Decisions go on from the loaded snapshot when a dependency is down: still 200.
     return JSONResponse(body, status_code=200)
@@ -61,6 +68,14 @@ async def metrics(request: Request) -> Response:
     m.dropped.set(runtime.events.dropped)
     m.failed.set(runtime.events.failed)
     m.pending.set(runtime.events.pending)
+    shadow = runtime.shadow_log
+    for state, value in (
+        ("logged", shadow.logged),
+        ("pending", shadow.pending),
+        ("dropped", shadow.dropped),
+        ("failed", shadow.failed),
+    ):
+        m.shadow.labels(state).set(value)
     m.reloads.set(runtime.reloads)
     m.counter_fallbacks.set(runtime.counting.fallbacks)
     return Response(m.render(), media_type="text/plain; version=0.0.4")
