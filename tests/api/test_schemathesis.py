@@ -135,5 +135,7 @@ def test_the_schema_documents_problem_responses(conformance_api: Api) -> None:
         for operation in operations.values():
             responses = operation["responses"]
             assert "application/problem+json" in responses["default"]["content"]
+            pages = any("text/html" in r.get("content", {}) for r in responses.values())
+            assert ("text/html" in responses["default"]["content"]) == pages
             if "422" in responses:
                 assert list(responses["422"]["content"]) == ["application/problem+json"]

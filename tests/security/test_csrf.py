@@ -6,6 +6,7 @@ that was attacked is still signed in."""
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,13 +16,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 
+from linkgate.casework import ReportIntake
 from linkgate.policy.loader import default_policy_path
 from linkgate.web.console.passwords import hash_password
 from tests.api.conftest import Api, make_api
+from tests.api.test_roles import _fresh_action, _fresh_block
 from tests.security.routes import routes
 
 PASSWORD = "correct horse battery"
 PREFIXES = ("/console", "/portal")
+SESSION_COOKIES = ("linkgate_console=", "linkgate_portal=")
 
 
 @pytest.fixture
@@ -29,27 +33,41 @@ def console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     monkeypatch.setenv("LINKGATE_HOME", str(tmp_path))
     for api in make_api(tmp_path):
         stored = hash_password(PASSWORD)
-        api.runtime.stores.users.create("root", stored, "admin")
-        api.runtime.stores.users.create("olivia", stored, "operator")
+        users = api.runtime.stores.users
+        users.create("root", stored, "admin")
+        users.create("olivia", stored, "operator")
+        users.create("jd-ops", stored, "platform", "jd")
+        users.create("jd-two", stored, "platform", "jd")
         yield api
+
+
+#: Each area: where it signs in, who, who else (another session), a page showing its token.
+AREAS = {
+    "/console": ("/console/login", "root", "olivia", "/console/policy"),
+    "/portal": ("/portal/login", "jd-ops", "jd-two", "/portal/appeals"),
+}
 
 
 def form_token(page: str) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert found is not None, page[:500]
-    return found.group(1)
+    return html.unescape(found.group(1))
 
 
-def sign_in(client: httpx.Client | TestClient, username: str) -> str:
-    """Sign ``client`` in; the session's CSRF token."""
-    page = client.get("/console/login")
+def sign_in(client: httpx.Client | TestClient, area: str, username: str) -> str:
+    """Sign ``client`` in to ``area``; that session's CSRF token."""
+    login, _, _, page = AREAS[area]
     response = client.post(
-        "/console/login",
-        data={"csrf_token": form_token(page.text), "username": username, "password": PASSWORD},
+        login,
+        data={
+            "csrf_token": form_token(client.get(login).text),
+            "username": username,
+            "password": PASSWORD,
+        },
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text
-    return form_token(client.get("/console/policy").text)
+    return form_token(client.get(page).text)
 
 
 def store_digest(api: Api) -> dict[str, str]:
@@ -70,51 +88,78 @@ def post_routes(api: Api) -> list[str]:
     return found
 
 
-def test_every_console_post_refuses_a_missing_wrong_or_foreign_token(console: Api) -> None:
+def real_ids(api: Api, revision: str) -> dict[str, str]:
+    """Ids of real objects for the path parameters, so an accepted post would change them."""
+    casework = api.runtime.casework
+    report = casework.file_report(
+        ReportIntake(url="https://item.jd.com/42.html", category="fraud", reporter="csrf")
+    ).report
+    block = _fresh_block(api)
+    appeal = casework.file_appeal(
+        platform="jd", target=_fresh_block(api), reason="fixed", evidence_url=None, by="t"
+    )
+    account = "acct-csrf"
+    return {
+        "revision": revision,
+        "report_id": report.id,
+        "block_id": block,
+        "appeal_id": appeal.id,
+        "platform_id": "jd",
+        "account_id": account,
+        "action_id": _fresh_action(api, account),
+    }
+
+
+def test_every_console_and_portal_post_refuses_a_bad_token(console: Api) -> None:
     client = console.client
-    own = sign_in(client, "root")
-    # A second browser (no lifespan of its own: the same running app).
-    foreign = sign_in(TestClient(console.app), "olivia")
-    text_ = default_policy_path().read_text(encoding="utf-8")
+    own = {area: sign_in(client, area, user) for area, (_, user, _, _) in AREAS.items()}
+    # Second browsers (no lifespan of their own: the same running app).
+    foreign = {
+        area: sign_in(TestClient(console.app), area, other)
+        for area, (_, _, other, _) in AREAS.items()
+    }
+    policy_text = default_policy_path().read_text(encoding="utf-8")
     revision = client.post(
         "/v1/policies",
-        json={"content": text_.replace("name:", "name: csrf-probe #", 1)},
+        json={"content": policy_text.replace("name:", "name: csrf-probe #", 1)},
         headers=console.headers("admin"),
     )
     assert revision.status_code == 201, revision.text
     stored = revision.json()["revision"]
     live = console.runtime.gateway.snapshot.revision
     assert stored != live
+    ids = real_ids(console, stored)
     paths = post_routes(console)
     before = store_digest(console)
     for path in paths:
-        concrete = re.sub(r"\{revision\}", stored, path)
-        concrete = re.sub(r"\{[^}]+\}", "x", concrete)
-        for token in (None, "", "wrong", own[:-2] + "xx", foreign):
+        area = next(a for a in AREAS if path.startswith(a))
+        concrete = re.sub(r"\{(\w+)\}", lambda m: ids.get(m.group(1), "x"), path)
+        for token in (None, "", "wrong", own[area][:-2] + "xx", foreign[area]):
             form = {
-                "content": text_,
-                "username": "root",
+                "content": policy_text,
+                "username": AREAS[area][1],
                 "password": PASSWORD,
-                "name": "x",
+                "target": ids["block_id"],
                 "reason": "x",
+                "note": "x",
+                "outcome": "upheld",
             }
             if token is not None:
                 form["csrf_token"] = token
             response = client.post(concrete, data=form, follow_redirects=False)
             assert response.status_code in (400, 401, 403), (path, token, response.status_code)
-            assert (
-                "set-cookie" not in response.headers
-                or "linkgate_console=" not in (response.headers["set-cookie"])
-            ), (path, token)
+            cookies = response.headers.get_list("set-cookie")
+            assert not any(c.startswith(SESSION_COOKIES) for c in cookies), (path, cookies)
         assert store_digest(console) == before, f"{path} changed the store"
         assert console.runtime.gateway.snapshot.revision == live
-        # Still signed in, with the same token.
-        page = client.get("/console/policy", follow_redirects=False)
-        assert page.status_code == 200 and form_token(page.text) == own, path
+        # Still signed in to both areas, with the same tokens.
+        for name, (_, _, _, page) in AREAS.items():
+            shown = client.get(page, follow_redirects=False)
+            assert shown.status_code == 200 and form_token(shown.text) == own[name], (path, name)
     # The routes do work with the right token (the refusals above were the token's).
     published = client.post(
         f"/console/policy/revisions/{stored}/publish",
-        data={"csrf_token": own},
+        data={"csrf_token": own["/console"]},
         follow_redirects=False,
     )
     assert published.status_code == 303, published.text[:3000]

@@ -149,8 +149,9 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
     """Describe the problem responses in an OpenAPI document, as the app sends them.
 
     Every operation may answer any error status with a problem document
-    (``default``); the framework's ``422`` (a JSON validation-error list) is
-    replaced by the problem document the app actually sends.
+    (``default``; for pages, an HTML page or a problem document); the
+    framework's ``422`` (a JSON validation-error list) is replaced by the
+    problem document the app actually sends.
     """
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components["Problem"] = PROBLEM_SCHEMA
@@ -159,7 +160,14 @@ def document(schema: dict[str, Any]) -> dict[str, Any]:
             responses = operation.setdefault("responses", {})
             if "422" in responses:
                 responses["422"] = {"description": "Invalid request", **_PROBLEM_RESPONSE}
-            responses["default"] = {"description": "A problem", **_PROBLEM_RESPONSE}
+            default: dict[str, Any] = {"description": "A problem", **_PROBLEM_RESPONSE}
+            if any("text/html" in r.get("content", {}) for r in responses.values()):
+                # A page: its own refusals are pages too; the framework's are problems.
+                default = {
+                    "description": "A page, or a problem",
+                    "content": {"text/html": {}, **_PROBLEM_RESPONSE["content"]},
+                }
+            responses["default"] = default
     for unused in ("HTTPValidationError", "ValidationError"):
         components.pop(unused, None)
     return schema

@@ -24,7 +24,7 @@ import time
 from typing import Final
 
 from fastapi import APIRouter, Request
-from fastapi.responses import Response
+from fastapi.responses import HTMLResponse, Response
 
 from linkgate.api.routes.shim import claims_of, refused, render
 from linkgate.casework import RateLimited, ReportIntake
@@ -131,7 +131,11 @@ def _form(
     return response
 
 
-@router.get("/l/{token}/report", summary="The report form of a shared link")
+@router.get(
+    "/l/{token}/report",
+    summary="The report form of a shared link",
+    response_class=HTMLResponse,
+)
 async def report_form(token: str, request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
     claims = claims_of(runtime, token)
@@ -140,7 +144,12 @@ async def report_form(token: str, request: Request) -> Response:
     return _form(request, runtime, token, claims)
 
 
-@router.post("/l/{token}/report", summary="File a report against a shared link")
+@router.post(
+    "/l/{token}/report",
+    summary="File a report against a shared link",
+    response_class=HTMLResponse,
+    responses={201: {"description": "The report was filed", "content": {"text/html": {}}}},
+)
 async def file_report(token: str, request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
     claims = claims_of(runtime, token)
