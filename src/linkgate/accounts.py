@@ -259,7 +259,10 @@ class Accounts:
         return SenderTable((a.state() for a in self.store.active(when)), key=self._pseudonym)
 
     def lift(self, account: str, action_id: str, *, by: str, reason: str) -> AccountAction:
-        key = self.key(account)
+        return self.lift_key(self.key(account), action_id, by=by, reason=reason)
+
+    def lift_key(self, key: str, action_id: str, *, by: str, reason: str) -> AccountAction:
+        """Lift an action on the account whose pseudonym is ``key`` (as lists show it)."""
         now = self._clock()
         with write_transaction(self.casework.engine, LOCK) as conn:
             action = self.store.get(action_id, conn)

@@ -34,7 +34,7 @@ from linkgate.errors import LinkgateError, RequestError
 from linkgate.events import Pseudonymizer
 from linkgate.facts import UrlFacts
 from linkgate.policy.evaluator import Evaluator
-from linkgate.policy.model import Phase, Policy
+from linkgate.policy.model import Phase, Policy, ReportPolicy
 from linkgate.reports.weighting import (
     Factor,
     Signals,
@@ -830,8 +830,10 @@ class Casework:
         if self.stores.appeals.open_for(kind, target) is not None:
             raise CaseError(409, f"an appeal against {target} is already open")
         now = self._clock()
-        due = now + timedelta(hours=self._policy().reports.appeal_due_hours)
+        rules = self._policy().reports
+        due = now + timedelta(hours=rules.appeal_due_hours)
         with write_transaction(self.engine, LOCK) as conn:
+            self._appeal_rate_limit(conn, by, account_hash, now, rules)
             appeal = self.stores.appeals.add(
                 conn,
                 {
@@ -855,6 +857,31 @@ class Casework:
                 conn, by, "appeal.file", appeal.id, {"target": target, "due_at": due.isoformat()}
             )
         return appeal
+
+    def _appeal_rate_limit(
+        self,
+        conn: Connection,
+        by: str,
+        account_hash: str | None,
+        now: datetime,
+        rules: ReportPolicy,
+    ) -> None:
+        """At most so many appeals per hour and per day from one caller: the account
+        appealing its own action, or else the key filing the appeal."""
+        limits = (
+            (timedelta(hours=1), rules.appeals_per_hour),
+            (timedelta(days=1), rules.appeals_per_day),
+        )
+        for window, limit in limits:
+            count, oldest = self.stores.appeals.count_since(
+                now - window, filed_by=by, account_hash=account_hash, connection=conn
+            )
+            if count >= limit:
+                wait = (oldest + window - now).total_seconds() if oldest is not None else 60
+                raise RateLimited(
+                    f"at most {limit} appeals per {_span(window)} from one caller",
+                    max(1, math.ceil(wait)),
+                )
 
     def _appeal_target(self, target: str) -> tuple[str, str | None]:
         if target.startswith("blk_"):

@@ -403,7 +403,11 @@ class Node:
         if not isinstance(value, int | float) or isinstance(value, bool):
             self._wrong_type("a number")
             return None
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer past the float range
+            self.problem(f"{value} is out of range", "a number a float can hold")
+            return None
         if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
             low = "" if minimum is None else f">= {minimum}"
             high = "" if maximum is None else f"<= {maximum}"

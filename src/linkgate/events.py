@@ -46,14 +46,19 @@ def event_row(
     sender: str | None = None,
     viewer: str | None = None,
     group: str | None = None,
+    title: str | None = None,
 ) -> dict[str, Any]:
-    """The stored form of one decision: what was decided, never who (only pseudonyms)."""
+    """The stored form of one decision: what was decided, never who (only pseudonyms).
+
+    ``title`` is the link preview's title the decision classified (kept for replays).
+    """
     return {
         "decision_id": decision.decision_id,
         "decided_at": decision.decided_at,
         "kind": kind,
         "url": decision.url or "",
         "input": decision.input if decision.signals else None,
+        "title": title,
         "platform": decision.platform,
         "domain": decision.domain,
         "link_kind": decision.link_kind,

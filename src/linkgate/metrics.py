@@ -55,6 +55,13 @@ class Metrics:
             "Decision events waiting to be written.",
             registry=self.registry,
         )
+        self.shadow = Gauge(
+            "linkgate_shadow_decisions",
+            "Requests decided again by the policy in shadow, by state: logged, pending, "
+            "dropped (queue full), failed (not stored).",
+            ["state"],
+            registry=self.registry,
+        )
         self.reloads = Gauge(
             "linkgate_snapshot_reloads", "Snapshot reloads since start.", registry=self.registry
         )

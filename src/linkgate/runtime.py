@@ -37,6 +37,7 @@ from linkgate.policy.loader import default_policy_path, parse_policy
 from linkgate.policy.model import Policy
 from linkgate.preview import PreviewFetcher
 from linkgate.settings import Settings
+from linkgate.shadow import ShadowLog, ShadowPolicy
 from linkgate.storage.engine import STORE_ERRORS, database_url, make_engine
 from linkgate.storage.migrate import upgrade
 from linkgate.storage.repos import (
@@ -51,6 +52,7 @@ from linkgate.storage.repos import (
     PolicyStore,
     ThreatListStore,
 )
+from linkgate.storage.shadow import ShadowSetting, ShadowStore
 from linkgate.storage.types import utcnow
 
 log = logging.getLogger("linkgate.runtime")
@@ -70,6 +72,7 @@ class Stores:
     users: ConsoleUserStore
     sessions: ConsoleSessionStore
     login_failures: LoginFailureStore
+    shadow: ShadowStore
 
 
 def registry_from_documents(documents: list[dict[str, Any]]) -> Registry:
@@ -106,6 +109,7 @@ class Runtime:
             users=ConsoleUserStore(self.engine),
             sessions=ConsoleSessionStore(self.engine),
             login_failures=LoginFailureStore(self.engine),
+            shadow=ShadowStore(self.engine),
         )
         self.keys = ShimKeys.from_env_value(settings.resolved_secret_keys())
         self.pseudonym = Pseudonymizer(settings.resolved_pseudonym_key())
@@ -135,6 +139,14 @@ class Runtime:
         self._state_built = self.casework.stores.state.version()
         self.gateway = Gateway(self.build_snapshot())
         self.events = EventWriter(self.stores.events.add_many, maxsize=settings.event_queue_size)
+        self.shadow: ShadowPolicy | None = None
+        self._shadow_key: str | None = None
+        self._refresh_shadow()
+        self.shadow_log = ShadowLog(
+            lambda: self.gateway.snapshot,
+            self.stores.shadow.add_many,
+            maxsize=settings.event_queue_size,
+        )
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._redis: Any = None
@@ -216,6 +228,7 @@ class Runtime:
     def reload(self, *, refresh_state: bool = False) -> bool:
         """Rebuild the snapshot when the live revision or the registry changed, or only its
         state when enforcement changed (or ``refresh_state``: scores recover with time)."""
+        shadow_changed = self._refresh_shadow()
         key = self._source_key()
         version = self.casework.stores.state.version()
         if key != self._built_from:
@@ -226,7 +239,7 @@ class Runtime:
         elif version != self._state_built or refresh_state:
             self.gateway.publish(self.with_state(self.gateway.snapshot))
         else:
-            return False
+            return shadow_changed
         self._state_built = version
         self.state_reloads += 1
         self.metrics.set_revision(self.gateway.snapshot.revision)
@@ -253,6 +266,42 @@ class Runtime:
         self.stores.audit.append(by, "policy.publish", revision, {})
         self.reload()
         self.notify()
+
+    # -- shadow -----------------------------------------------------------------------
+
+    def _refresh_shadow(self) -> bool:
+        """Load the revision in shadow when it changed (here or on another replica)."""
+        setting = self.stores.shadow.get()
+        key = setting.revision if setting is not None else None
+        if key == self._shadow_key:
+            return False
+        if setting is None:
+            self.shadow = None
+        else:
+            row = self.stores.policies.get(setting.revision)
+            if row is None:  # cannot happen: revisions are never deleted
+                return False
+            self.shadow = ShadowPolicy.of(parse_policy(row.content, f"policy:{row.revision}"))
+            log.info("policy revision %s in shadow", setting.revision)
+        self._shadow_key = key
+        return True
+
+    def start_shadow(self, revision: str, by: str) -> ShadowSetting:
+        """Put a stored revision in shadow here and on every replica (LookupError if unknown)."""
+        setting = self.stores.shadow.start(revision, by)
+        self.stores.audit.append(by, "policy.shadow.start", revision, {})
+        self.reload()
+        self.notify()
+        return setting
+
+    def stop_shadow(self, by: str) -> ShadowSetting | None:
+        """Stop the shadow everywhere; returns what was in shadow (None: nothing was)."""
+        stopped = self.stores.shadow.stop()
+        if stopped is not None:
+            self.stores.audit.append(by, "policy.shadow.stop", stopped.revision, {})
+            self.reload()
+            self.notify()
+        return stopped
 
     # -- request-path reads (cached) --------------------------------------------------
 
@@ -374,8 +423,9 @@ class Runtime:
             log.exception("reload failed; serving the loaded snapshot")
 
     def start(self) -> None:
-        """Start the event writer and the reload listeners."""
+        """Start the event writer, the shadow log and the reload listeners."""
         self.events.start()
+        self.shadow_log.start()
         if self.settings.redis_url:
             import redis
 
@@ -409,6 +459,7 @@ class Runtime:
     def close(self) -> None:
         self._stop.set()
         self.events.close()
+        self.shadow_log.close()
         for thread in self._threads:
             thread.join(timeout=2)
         if self._redis is not None:

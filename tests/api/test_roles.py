@@ -49,6 +49,10 @@ MATRIX: list[tuple[str, str, Any, set[str]]] = [
     ("GET", "/v1/policies/{revision}", None, {"operator", "admin"}),
     ("GET", "/v1/policies/{revision}/diff", None, {"operator", "admin"}),
     ("POST", "/v1/policies/{revision}/publish", None, {"operator", "admin"}),
+    ("POST", "/v1/policies/{revision}/shadow", None, {"operator", "admin"}),
+    ("GET", "/v1/policies/shadow", None, {"operator", "admin"}),
+    ("DELETE", "/v1/policies/shadow", None, {"operator", "admin"}),
+    ("GET", "/v1/policies/shadow/report", None, {"operator", "admin"}),
     ("GET", "/v1/jsapi/ticket", None, {"platform"}),
     ("POST", "/v1/jsapi/config", {"url": "https://m.jd.com/x"}, {"platform"}),
     ("POST", "/v1/reports", "report", {"integrator", "admin"}),
@@ -81,6 +85,7 @@ MATRIX: list[tuple[str, str, Any, set[str]]] = [
         None,
         {"operator", "reviewer", "platform", "admin"},
     ),
+    ("GET", "/v1/platforms/{platform_id}/analytics", None, {"operator", "platform", "admin"}),
     ("GET", "/v1/blocks", None, {"operator", "reviewer", "admin"}),
     (
         "POST",
@@ -119,7 +124,14 @@ MATRIX: list[tuple[str, str, Any, set[str]]] = [
     ("GET", "/v1/audit/verify", None, {"operator", "admin"}),
     ("POST", "/v1/previews", "preview-body", {"integrator", "admin"}),
 ]
-PUBLIC = {"/healthz", "/readyz", "/metrics", "/l/{token}", "/l/{token}/continue"}
+PUBLIC = {
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/l/{token}",
+    "/l/{token}/continue",
+    "/l/{token}/report",
+}
 
 
 def _path(api: Api, template: str) -> str:
@@ -166,6 +178,10 @@ def _path(api: Api, template: str) -> str:
     if template.endswith("/resume") and "baseline" not in casework.paused_phases():
         casework.pause_phase("baseline", by="t", reason="test")
     ids["phase_id"] = "baseline"
+    if template == "/v1/policies/shadow" and api.runtime.stores.shadow.get() is None:
+        api.runtime.start_shadow(revision, "t")
+    if template.endswith("/shadow/report"):
+        return template + "?from=2021-10-01&to=2021-10-01"
     return template.format(**ids) + ("?against=" + revision if template.endswith("/diff") else "")
 
 
@@ -282,3 +298,13 @@ def test_revoked_and_unknown_keys_are_refused(api: Api) -> None:
             "/v1/decisions", json=body, headers={"Authorization": f"Bearer {token}"}
         )
         assert response.status_code == 401
+
+
+def test_the_matrix_matches_the_roles_each_route_declares(api: Api) -> None:
+    """The matrix above and the routes' own ``require(...)`` say the same thing
+    (the role-by-role sweep over every route is in tests/security)."""
+    from tests.security.routes import routes
+
+    declared = {(r.method, r.path): r.roles for r in routes(api.app) if r.roles is not None}
+    for method, template, _, allowed in MATRIX:
+        assert declared[(method, template)] == allowed, (method, template)

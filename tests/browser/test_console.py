@@ -181,7 +181,7 @@ def test_forms_without_the_csrf_token_change_nothing(linkgate: Linkgate, desk: A
 def test_reviewers_see_only_their_pages(linkgate: Linkgate, desk: Any) -> None:
     page = sign_in(desk, linkgate, "rene")
     nav = page.eval_on_selector_all("header nav a", "links => links.map(a => a.dataset.page)")
-    assert nav == ["dashboard", "rollout"]
+    assert nav == ["dashboard", "rollout", "reports", "appeals", "platforms", "enforcement"]
     response = page.goto(f"{linkgate.url}/console/policy")
     assert response is not None and response.status == 403
     assert "reviewer role may not open Policy" in page.locator("#denied").inner_text()

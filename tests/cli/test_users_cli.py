@@ -57,7 +57,17 @@ def test_create_with_password_from_stdin(
 @pytest.mark.parametrize(
     ("args", "stdin", "message"),
     [
-        (("--username", "a", "--role", "platform"), "correct horse battery\n", "platform portal"),
+        (("--username", "a", "--role", "platform"), "correct horse battery\n", "--platform ID"),
+        (
+            ("--username", "a", "--role", "platform", "--platform", "nobody"),
+            "correct horse battery\n",
+            "no platform 'nobody'",
+        ),
+        (
+            ("--username", "a", "--role", "operator", "--platform", "jd"),
+            "correct horse battery\n",
+            "only platform accounts",
+        ),
         (
             ("--username", "a", "--role", "integrator"),
             "correct horse battery\n",
@@ -123,3 +133,15 @@ def test_duplicate_list_and_disable(
     assert code == 2 and "no active console user" in err
     user = ConsoleUserStore(make_engine(database)).get("rene")
     assert user is not None and not user.active
+
+
+def test_create_a_platform_account(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, database: str
+) -> None:
+    args = ("--username", "jd-ops", "--role", "platform", "--platform", "jd", "--password-stdin")
+    code, _, err = create(capsys, monkeypatch, database, *args)
+    assert code == 0 and "created console user jd-ops (platform of jd)" in err
+    user = ConsoleUserStore(make_engine(database)).get("jd-ops")
+    assert user is not None and (user.role, user.platform_id) == ("platform", "jd")
+    code, out, _ = run(capsys, "users", "list", "--database", database)
+    assert code == 0 and "jd-ops" in out and "jd" in out.split("jd-ops", 1)[1]

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import unquote
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8">
 <title> 年货节 &amp; Sale </title>
@@ -116,6 +117,8 @@ def _handler(server_state: PageServer) -> type[BaseHTTPRequestHandler]:
                 self._send(200, GBK_PAGE.encode("gbk"), "text/html; charset=GBK")
             elif path == "/gbk-meta":
                 self._send(200, GBK_META_PAGE.encode("gb2312"), "text/html")
+            elif path.startswith("/goto?u="):
+                self._redirect(unquote(path.removeprefix("/goto?u=")))
             elif path.startswith("/r/"):
                 left = int(path[3:])
                 self._redirect("/page" if left <= 1 else f"/r/{left - 1}")

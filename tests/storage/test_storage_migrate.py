@@ -39,10 +39,12 @@ TABLES = {
     "console_users",
     "console_sessions",
     "console_login_failures",
+    "policy_shadow",
+    "shadow_decisions",
 }
 
 #: The newest migration, named here so that adding one is a deliberate change.
-HEAD = "0007"
+HEAD = "0008"
 
 
 def _tables(url: str) -> set[str]:

@@ -97,6 +97,9 @@ def _host(canonical: str) -> str:
 @example("http://x.com/%" + "25" * 100 + "41")
 @example("http%3A%2F%2Fwackyurl.com:80/")
 @example("http://\x01\udc80.com/")
+# Found by fuzzing: leading dots hid a bracket that the canonical host then began with.
+@example(".[][")
+@example("http://..[x]y:80/")
 def test_canonical_form_is_stable(raw: str) -> None:
     canonical = canonicalize_raw(raw)
     if canonical is None:

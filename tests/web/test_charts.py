@@ -7,7 +7,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from linkgate.web.charts import Series, Span, nice_ceiling, stacked_bars, timeline
+from linkgate.web.charts import (
+    Bar,
+    Series,
+    Span,
+    Threshold,
+    bars,
+    line,
+    nice_ceiling,
+    stacked_bars,
+    timeline,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -75,3 +85,37 @@ def test_timeline_without_phases() -> None:
     now = datetime(2021, 10, 1, tzinfo=UTC)
     root = ET.fromstring(str(timeline([], now=now - timedelta(0), title="none")))
     assert root.findall(f".//{SVG}rect[@class='span']") == []
+
+
+def test_bars_are_proportional_and_labelled() -> None:
+    svg = bars([Bar("fraud", 4), Bar("<spam>", 1, text="1 report")], title="Reports")
+    root = ET.fromstring(str(svg))
+    drawn = root.findall(f".//{SVG}rect[@class='bar']")
+    assert [(b.get("data-label"), b.get("data-value")) for b in drawn] == [
+        ("fraud", "4"),
+        ("<spam>", "1"),
+    ]
+    widths = [float(b.get("width") or 0) for b in drawn]
+    assert widths[0] == pytest.approx(4 * widths[1], rel=1e-3)
+    assert "1 report" in "".join(root.itertext())
+    empty = ET.fromstring(str(bars([], title="Nothing", empty="no reports")))
+    assert empty.find(f".//{SVG}text[@class='empty']") is not None
+
+
+def test_line_draws_every_point_and_each_threshold() -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    points = [(start + timedelta(days=d), 100.0 - 10 * d) for d in range(4)]
+    svg = line(points, title="Score", thresholds=[Threshold(90, "normal"), Threshold(60, "warned")])
+    root = ET.fromstring(str(svg))
+    circles = root.findall(f".//{SVG}circle[@class='point']")
+    assert [c.get("data-value") for c in circles] == ["100", "90", "80", "70"]
+    ys = [float(c.get("cy") or 0) for c in circles]
+    assert ys == sorted(ys), "a falling score is drawn going down"
+    lines = {
+        t.get("data-label"): float(t.get("y1") or 0)
+        for t in root.findall(f".//{SVG}line[@class='threshold']")
+    }
+    assert lines["normal"] == pytest.approx(ys[1], abs=0.11)
+    assert lines["warned"] > ys[-1], "60 lies below the lowest point"
+    empty = ET.fromstring(str(line([], title="Nothing", empty="no history")))
+    assert empty.find(f".//{SVG}text[@class='empty']") is not None

@@ -14,6 +14,7 @@ from linkgate import __version__
 from linkgate.api import problems
 from linkgate.api.routes import (
     accounts,
+    analytics,
     appeals,
     audit,
     decisions,
@@ -21,6 +22,7 @@ from linkgate.api.routes import (
     groups,
     health,
     jsapi,
+    link_reports,
     platforms,
     policies,
     previews,
@@ -30,7 +32,7 @@ from linkgate.api.routes import (
 )
 from linkgate.runtime import Runtime
 from linkgate.settings import Settings
-from linkgate.web import console
+from linkgate.web import console, portal
 
 
 class BodyLimit:
@@ -99,6 +101,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         health,
         decisions,
         shim,
+        link_reports,
         groups,
         platforms,
         policies,
@@ -110,9 +113,11 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         audit,
         accounts,
         previews,
+        analytics,
     ):
         app.include_router(module.router)
     console.install(app)
+    portal.install(app)
     static = resources.files("linkgate.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     return app

@@ -6,11 +6,12 @@ role is not allowed, or a platform key asking about another platform → 403.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Final, Literal
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from linkgate.api.problems import Problem
 
@@ -49,7 +50,7 @@ def _bearer(request: Request) -> str | None:
     return value.strip()
 
 
-def require(*roles: Role, admin: bool = True) -> Callable[[Request], Caller]:
+def require(*roles: Role, admin: bool = True) -> Callable[[Request], Awaitable[Caller]]:
     """A dependency admitting callers whose key has one of ``roles``.
 
     Admin keys may call everything except endpoints that act *as* a platform
@@ -57,7 +58,9 @@ def require(*roles: Role, admin: bool = True) -> Callable[[Request], Caller]:
     """
     allowed = frozenset((*roles, "admin") if admin else roles)
 
-    def dependency(request: Request) -> Caller:
+    async def dependency(request: Request) -> Caller:
+        # A key read recently is checked on the event loop; only a cache miss reads the
+        # store, in a worker thread, so the common request never hops threads.
         token = _bearer(request)
         if token is None:
             raise Problem(
@@ -65,7 +68,10 @@ def require(*roles: Role, admin: bool = True) -> Callable[[Request], Caller]:
                 "an API key is required: Authorization: Bearer <key>",
                 headers={"WWW-Authenticate": 'Bearer realm="linkgate"'},
             )
-        record = request.app.state.runtime.authenticate(token)
+        runtime = request.app.state.runtime
+        found, record = runtime.key_cache.get(token)
+        if not found:
+            record = await run_in_threadpool(runtime.authenticate, token)
         if record is None:
             raise Problem(
                 401,

@@ -126,6 +126,53 @@ def store_problem(exc: BaseException, instance: str | None = None) -> JSONRespon
     )
 
 
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "An RFC 9457 problem document.",
+    "type": "object",
+    "required": ["type", "title", "status", "detail"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+}
+_PROBLEM_RESPONSE: dict[str, Any] = {
+    "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+}
+
+
+def document(schema: dict[str, Any]) -> dict[str, Any]:
+    """Describe the problem responses in an OpenAPI document, as the app sends them.
+
+    Every operation may answer any error status with a problem document
+    (``default``; for pages, an HTML page or a problem document); the
+    framework's ``422`` (a JSON validation-error list) is replaced by the
+    problem document the app actually sends.
+    """
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components["Problem"] = PROBLEM_SCHEMA
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if "422" in responses:
+                responses["422"] = {"description": "Invalid request", **_PROBLEM_RESPONSE}
+            default: dict[str, Any] = {"description": "A problem", **_PROBLEM_RESPONSE}
+            if any("text/html" in r.get("content", {}) for r in responses.values()):
+                # A page: its own refusals are pages too; the framework's are problems.
+                default = {
+                    "description": "A page, or a problem",
+                    "content": {"text/html": {}, **_PROBLEM_RESPONSE["content"]},
+                }
+            responses["default"] = default
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    return schema
+
+
 def _field(loc: Sequence[Any]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
@@ -133,6 +180,14 @@ def _field(loc: Sequence[Any]) -> str:
 
 def install(app: FastAPI) -> None:
     """Map every error linkgate raises, and the framework's own, to problem responses."""
+    framework_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document(framework_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
     @app.exception_handler(Problem)
     async def _problem(request: Request, exc: Problem) -> JSONResponse:

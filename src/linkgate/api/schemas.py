@@ -9,6 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from linkgate.vocabulary import ReportCategory
 
+MAX_POSITION = 2**63 - 1
+"""Largest sequence number or offset a query may name (the stores' 64-bit integers)."""
+
 ChannelName = Literal["private_chat", "group_chat", "moments", "official_account", "qr_scan"]
 GroupSettingName = Literal["allow", "deny", "commerce_only", "content_only"]
 ReportCategoryName = ReportCategory

@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import IO, Any, NoReturn
 
 import typer
+from sqlalchemy.engine import Engine
+
+from linkgate.periods import Period, PeriodError, parse_period
 
 
 class CliError(Exception):
@@ -75,4 +78,35 @@ INPUT_OPTION = typer.Option(
 )
 OUTPUT_OPTION = typer.Option(
     None, "--output", "-o", help="Write JSON Lines here instead of standard output."
+)
+
+
+def store_engine(database: str | None) -> Engine:
+    """An engine on the database (migrated to the newest schema), or a one-line failure."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from linkgate.storage.engine import database_url, make_engine
+    from linkgate.storage.migrate import upgrade
+
+    url = database_url(database)
+    try:
+        upgrade(url)
+        return make_engine(url)
+    except (SQLAlchemyError, OSError) as exc:
+        fail(f"cannot open the database: {str(exc).splitlines()[0]}")
+
+
+def period_or_fail(start: str, end: str) -> Period:
+    """``--from`` / ``--to`` as a period (see :mod:`linkgate.periods`)."""
+    try:
+        return parse_period(start, end)
+    except PeriodError as exc:
+        fail(str(exc))
+
+
+FROM_OPTION = typer.Option(
+    ..., "--from", help="First day (YYYY-MM-DD, UTC) or time (ISO 8601), inclusive."
+)
+TO_OPTION = typer.Option(
+    ..., "--to", help="Last day (YYYY-MM-DD, counted whole) or time (ISO 8601, exclusive)."
 )

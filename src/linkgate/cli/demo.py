@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import secrets
 from datetime import UTC, datetime, timedelta
 
 import typer
@@ -15,6 +16,12 @@ from linkgate.events import event_row
 from linkgate.policy.loader import default_policy_path, parse_policy
 from linkgate.runtime import Runtime
 from linkgate.settings import Settings
+from linkgate.storage.audit import AuditLog
+from linkgate.storage.console_users import ConsoleUserStore, UserExistsError
+from linkgate.web.console.passwords import hash_password
+
+#: Console and portal accounts the demo makes: (username, role, platform).
+DEMO_USERS = (("demo-admin", "admin", None), ("demo-jd", "platform", "jd"))
 
 SAMPLE_LINKS = (
     "https://item.taobao.com/item.htm?id=6543210987",
@@ -71,6 +78,7 @@ def demo_cmd(
                 ("platform", "jd"),
             )
         }
+        users = _users(runtime)
     finally:
         runtime.close()
     console.print(f"published policy {policy.revision}; recorded {decisions} sample decisions")
@@ -79,7 +87,30 @@ def demo_cmd(
     console.print("demo API keys (shown only now):")
     for role, secret in keys.items():
         console.print(f"  {role:<10} {secret}")
-    console.print("next: linkgate serve   (then open http://127.0.0.1:8000/docs)")
+    if users:
+        console.print("demo console and portal users (passwords shown only now):")
+        for username, role, password in users:
+            console.print(f"  {role:<10} {username:<12} {password}")
+    console.print(
+        "next: linkgate serve   (then open http://127.0.0.1:8000/console/ to sign in,"
+        " /portal/ for a platform, /docs for the API)"
+    )
+
+
+def _users(runtime: Runtime) -> list[tuple[str, str, str]]:
+    """Make the demo's console and portal users; those already there keep their passwords."""
+    store = ConsoleUserStore(runtime.engine)
+    made = []
+    for username, role, platform in DEMO_USERS:
+        password = secrets.token_urlsafe(12)
+        try:
+            store.create(username, hash_password(password), role, platform, "demo")
+        except UserExistsError:
+            continue
+        data = {"role": role, **({"platform": platform} if platform else {})}
+        AuditLog(runtime.engine).append("demo", "users.create", f"user:{username}", data)
+        made.append((username, role, password))
+    return made
 
 
 def _casework(runtime: Runtime) -> str:

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from linkgate.cli.common import fail
+from linkgate.cli.common import fail, store_engine
 from linkgate.cli.gateway import POLICY_OPTION, REGISTRY_OPTION, load_gateway
+from linkgate.cli.serve import DATABASE_OPTION
 from linkgate.datafile import DataFileError
 from linkgate.errors import RequestError
 from linkgate.policy.decision import Decision
 from linkgate.policy.loader import load_policy
 
-app = typer.Typer(help="Validate and explain policies; show the rollout timeline.")
+app = typer.Typer(
+    help="Validate and explain policies; show the rollout timeline; put a revision in shadow."
+)
 
 
 @app.command("validate")
@@ -148,3 +152,34 @@ def explain_cmd(
     except RequestError as exc:
         fail(str(exc))
     typer.echo(render_explanation(decision))
+
+
+@app.command("shadow")
+def shadow_cmd(
+    revision: str | None = typer.Argument(None, help="The stored revision to put in shadow."),
+    stop: bool = typer.Option(False, "--stop", help="Stop the shadow instead."),
+    by: str = typer.Option(os.environ.get("USER", "cli"), "--by", help="Who does it (audit)."),
+    database: str | None = DATABASE_OPTION,
+) -> None:
+    """Put a stored policy revision in shadow (decided beside the live one, never
+    enforced), or stop it. Running servers pick it up within their reload poll."""
+    if stop == (revision is not None):
+        fail("give a revision to put in shadow, or --stop")
+    from linkgate.storage.audit import AuditLog
+    from linkgate.storage.shadow import ShadowStore
+
+    engine = store_engine(database)
+    store, audit = ShadowStore(engine), AuditLog(engine)
+    if revision is not None:
+        try:
+            setting = store.start(revision, f"cli:{by}")
+        except LookupError as exc:
+            fail(str(exc))
+        audit.append(f"cli:{by}", "policy.shadow.start", revision, {})
+        typer.echo(f"policy revision {setting.revision} in shadow")
+        return
+    stopped = store.stop()
+    if stopped is None:
+        fail("no policy revision is in shadow")
+    audit.append(f"cli:{by}", "policy.shadow.stop", stopped.revision, {})
+    typer.echo(f"policy revision {stopped.revision} no longer in shadow")

@@ -1,13 +1,16 @@
-"""``linkgate report``: reports computed from share traffic."""
+"""``linkgate report``: parity over share traffic, transparency over the store."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from linkgate.cli.common import fail
+from linkgate.cli.common import FROM_OPTION, TO_OPTION, fail, period_or_fail, store_engine
 from linkgate.cli.gateway import POLICY_OPTION, REGISTRY_OPTION
+from linkgate.cli.serve import DATABASE_OPTION
 from linkgate.cli.simulate import (
     CONTENT_OPTION,
     CREDIT_OPTION,
@@ -27,7 +30,9 @@ from linkgate.simulator.parity_report import parity_html, print_parity
 from linkgate.simulator.replay import PolicyRun
 from linkgate.simulator.report import write_json
 
-app = typer.Typer(help="Reports over share traffic: interoperability parity.")
+app = typer.Typer(
+    help="Reports: interoperability parity over share traffic; transparency over the store."
+)
 
 
 @app.command("parity")
@@ -68,3 +73,49 @@ def parity_cmd(
             fail(f"cannot write {json_out}: {exc.strerror or exc}")
     if html_out is not None:
         write_or_fail(html_out, parity_html(parity))
+
+
+@app.command("transparency")
+def transparency_cmd(
+    start: str = FROM_OPTION,
+    end: str = TO_OPTION,
+    out: Path = typer.Option(..., "--out", "-o", help="Directory to write the report into."),
+    database: str | None = DATABASE_OPTION,
+) -> None:
+    """A transparency report of a period: links handled per category, domains blocked,
+    accounts acted on, reports and appeals, per day; HTML (with charts), JSON and CSV."""
+    from linkgate.storage.transparency import read_transparency
+    from linkgate.transparency.render import FILES, write_report
+    from linkgate.transparency.report import build_report
+
+    period = period_or_fail(start, end)
+    if out.exists() and not out.is_dir():
+        fail(f"cannot write into {out}: not a directory")
+    engine = store_engine(database)
+    err = Console(stderr=True)
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    queries = 5
+    with progress:
+        task = progress.add_task("counting", total=queries + len(FILES))
+        data = read_transparency(
+            engine, period.day_edges(), lambda done, _: progress.update(task, completed=done)
+        )
+        report = build_report(data, period)
+
+        def step(name: str) -> None:
+            progress.update(task, description=f"writing {name}", advance=1)
+
+        try:
+            written = write_report(report, out, step)
+        except OSError as exc:
+            fail(f"cannot write into {out}: {exc.strerror or exc}")
+    for path in written:
+        typer.echo(f"wrote {path}", err=True)

@@ -9,7 +9,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from linkgate.cli.common import fail
+from linkgate.cli.common import FROM_OPTION, TO_OPTION, fail, period_or_fail, store_engine
+from linkgate.cli.serve import DATABASE_OPTION
+from linkgate.simulator.recorded import share_events
 from linkgate.simulator.traffic import (
     DEFAULT_DAYS,
     DEFAULT_SEED,
@@ -19,8 +21,11 @@ from linkgate.simulator.traffic import (
     generate,
     parse_start,
 )
+from linkgate.storage.events import EventStore
 
-app = typer.Typer(help="Generate share traffic for the policy simulator.")
+app = typer.Typer(
+    help="Share traffic for the policy simulator: generated, or exported from the decision log."
+)
 
 PROGRESS_EVERY = 10_000
 
@@ -67,6 +72,56 @@ def generate_cmd(
         task = progress.add_task("generate", total=spec.total)
         try:
             for event in generate(spec):
+                handle.write(event.to_line())
+                handle.write("\n")
+                count += 1
+                if count % PROGRESS_EVERY == 0:
+                    progress.update(task, completed=count)
+        finally:
+            if handle is not sys.stdout:
+                handle.close()
+    if str(out) != "-":
+        typer.echo(f"wrote {count:,} share events to {out}", err=True)
+
+
+@app.command("export")
+def export_cmd(
+    start: str = FROM_OPTION,
+    end: str = TO_OPTION,
+    database: str | None = DATABASE_OPTION,
+    out: Path = typer.Option(..., "--out", "-o", help="JSON Lines file to write, or - for stdout."),
+) -> None:
+    """Write the stored share decisions of a period as share events (the format above).
+
+    Senders and groups are the decision log's pseudonyms; ``linkgate simulate``
+    replays the file.
+    """
+    period = period_or_fail(start, end)
+    events = EventStore(store_engine(database))
+    total = events.count_shares(*period)
+    err = Console(stderr=True)
+    progress = Progress(
+        TextColumn("exporting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+    try:
+        handle = (
+            sys.stdout
+            if str(out) == "-"
+            else out.open("w", encoding="utf-8", newline="\n", errors="surrogateescape")
+        )
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror or exc}")
+    count = 0
+    with progress:
+        task = progress.add_task("export", total=total)
+        try:
+            for event in share_events(events.shares(*period)):
                 handle.write(event.to_line())
                 handle.write("\n")
                 count += 1

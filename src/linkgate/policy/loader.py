@@ -576,6 +576,10 @@ def _recovery(node: Node) -> tuple[float, float] | None:
 _DURATION_UNITS = {"m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 
 
+MAX_DURATION_SECONDS = 3650 * 86_400
+"""The longest duration a policy may name (ten years)."""
+
+
 def _duration(node: Node, *, none_word: str | None = None) -> tuple[timedelta | None] | None:
     """``12h``, ``1d``, ``7d``, ``30m``, ``2w``, or ``none_word`` (no expiry): a 1-tuple."""
     text = node.string()
@@ -585,11 +589,15 @@ def _duration(node: Node, *, none_word: str | None = None) -> tuple[timedelta | 
         return (None,)
     unit = _DURATION_UNITS.get(text[-1:])
     number = text[:-1]
-    if unit is None or not number.isdigit() or int(number) == 0:
+    # ASCII digits only: str.isdigit() also admits superscripts int() refuses.
+    if unit is None or not (number.isascii() and number.isdigit()) or int(number) == 0:
         node.problem(
             f"{text!r} is not a duration",
             "like 30m, 12h, 1d, 2w" + (f", or {none_word}" if none_word else ""),
         )
+        return None
+    if len(number) > 12 or int(number) * unit > MAX_DURATION_SECONDS:
+        node.problem(f"{text!r} is out of range", f"at most {MAX_DURATION_SECONDS // 86_400}d")
         return None
     return (timedelta(seconds=int(number) * unit),)
 
@@ -812,10 +820,18 @@ def _reports(node: Node) -> ReportPolicy | None:
             per_hour = limit["per_hour"].integer(minimum=1)
             per_day = limit["per_day"].integer(minimum=1)
     due: int | None = None
+    appeal_limits: dict[str, int | None] = {}
     if "appeals" in fields:
-        appeals = fields["appeals"].mapping(required=("due_hours",))
+        appeals = fields["appeals"].mapping(
+            required=("due_hours",), optional=("per_hour", "per_day")
+        )
         if appeals is not None and "due_hours" in appeals:
             due = appeals["due_hours"].integer(minimum=1, maximum=24 * 365)
+            appeal_limits = {
+                k: appeals[k].integer(minimum=1) for k in ("per_hour", "per_day") if k in appeals
+            }
+            if any(v is None for v in appeal_limits.values()):
+                due = None
     parsed = {
         "restrict_weight": weight,
         "restrict": restrict,
@@ -834,6 +850,8 @@ def _reports(node: Node) -> ReportPolicy | None:
         per_hour=per_hour or d.per_hour,
         per_day=per_day or d.per_day,
         appeal_due_hours=due or d.appeal_due_hours,
+        appeals_per_hour=appeal_limits.get("per_hour") or d.appeals_per_hour,
+        appeals_per_day=appeal_limits.get("per_day") or d.appeals_per_day,
         source=node.where,
     )
 

@@ -193,6 +193,8 @@ class ReportPolicy:
     per_hour: int = 20
     per_day: int = 100
     appeal_due_hours: int = 72
+    appeals_per_hour: int = 10
+    appeals_per_day: int = 30
     source: str | None = None
 
     def severity_of(self, category: str) -> float:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Connection, RowMapping
 
 from linkgate.storage.reading import Reader
@@ -85,6 +85,24 @@ class AppealStore(Reader):
             AppealRow.status == "open",
         )
         return self._one(stmt, None, _appeal)
+
+    def count_since(
+        self,
+        since: datetime,
+        *,
+        filed_by: str | None = None,
+        account_hash: str | None = None,
+        connection: Connection | None = None,
+    ) -> tuple[int, datetime | None]:
+        """How many appeals one caller (a key, or an account) filed since ``since``, and
+        the oldest of them."""
+        stmt = select(func.count(), func.min(AppealRow.filed_at)).where(AppealRow.filed_at >= since)
+        if account_hash is not None:
+            stmt = stmt.where(AppealRow.account_hash == account_hash)
+        else:
+            stmt = stmt.where(AppealRow.filed_by == filed_by, AppealRow.account_hash.is_(None))
+        ((count, oldest),) = self._rows(stmt, connection)
+        return int(count), oldest
 
     def page(
         self,

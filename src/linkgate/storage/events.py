@@ -7,12 +7,12 @@ counts (in the same transaction), which credit scores divide complaints by.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from itertools import pairwise
-from typing import Any, Final
+from typing import Any, Final, cast
 
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import Table, case, func, insert, select
 from sqlalchemy.engine import Engine
 
 from linkgate.storage.schema import DecisionEventRow, ShareCountRow
@@ -38,6 +38,7 @@ REQUIRED_FIELDS: Final = (
 OPTIONAL_FIELDS: Final = (
     "url",
     "input",
+    "title",
     "platform",
     "domain",
     "reasons",
@@ -59,6 +60,21 @@ COUNT_FIELDS: Final = (
     "policy_revision",
 )
 _KNOWN: Final = frozenset(REQUIRED_FIELDS + OPTIONAL_FIELDS)
+#: What :meth:`EventStore.shares` reads of each share: what a replay needs.
+SHARE_COLUMNS: Final = (
+    "decision_id",
+    "decided_at",
+    "url",
+    "input",
+    "title",
+    "channel",
+    "treatment",
+    "interstitial",
+    "platform",
+    "policy_revision",
+    "sender_hash",
+    "group_hash",
+)
 
 
 def _event(index: int, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -104,16 +120,22 @@ class EventStore:
                 day = event["decided_at"].date()
                 shares[(day, event["platform"] or "", event["domain"] or "")] += 1
         with write_transaction(self._engine) as connection:
-            connection.execute(insert(DecisionEventRow), events)
-            for (day, platform, domain), n in sorted(shares.items()):
-                stmt = insert_for(connection, ShareCountRow).values(
-                    day=day, platform=platform, domain=domain, shares=n
+            # Core statements with many parameter sets: one compiled statement each,
+            # executed as a batch (per-row ORM work or one statement per count would
+            # cost more than the rows themselves).
+            connection.execute(insert(cast(Table, DecisionEventRow.__table__)), events)
+            if shares:
+                stmt = insert_for(connection, ShareCountRow)
+                upsert = stmt.on_conflict_do_update(
+                    index_elements=["day", "platform", "domain"],
+                    set_={"shares": ShareCountRow.shares + stmt.excluded.shares},
                 )
                 connection.execute(
-                    stmt.on_conflict_do_update(
-                        index_elements=["day", "platform", "domain"],
-                        set_={"shares": ShareCountRow.shares + n},
-                    )
+                    upsert,
+                    [
+                        {"day": day, "platform": platform, "domain": domain, "shares": n}
+                        for (day, platform, domain), n in sorted(shares.items())
+                    ],
                 )
         return len(events)
 
@@ -186,3 +208,37 @@ class EventStore:
             return {
                 (int(index), value): int(count) for index, value, count in connection.execute(stmt)
             }
+
+    def shares(
+        self, since: datetime, until: datetime, *, batch: int = 5000
+    ) -> Iterator[dict[str, Any]]:
+        """Share events with ``since <= decided_at < until``, oldest first, streamed.
+
+        Each is a dict of :data:`SHARE_COLUMNS`. Rows are fetched ``batch`` at
+        a time (a server-side cursor on PostgreSQL), so a long window is never
+        held in memory.
+        """
+        columns = [getattr(DecisionEventRow, name) for name in SHARE_COLUMNS]
+        stmt = (
+            select(*columns)
+            .where(
+                DecisionEventRow.kind == "share",
+                DecisionEventRow.decided_at >= as_utc(since),
+                DecisionEventRow.decided_at < as_utc(until),
+            )
+            .order_by(DecisionEventRow.decided_at, DecisionEventRow.id)
+        )
+        with self._engine.connect() as connection:
+            result = connection.execution_options(yield_per=batch).execute(stmt)
+            for row in result.mappings():
+                yield dict(row)
+
+    def count_shares(self, since: datetime, until: datetime) -> int:
+        """How many share events :meth:`shares` would yield (for progress bars)."""
+        stmt = select(func.count()).where(
+            DecisionEventRow.kind == "share",
+            DecisionEventRow.decided_at >= as_utc(since),
+            DecisionEventRow.decided_at < as_utc(until),
+        )
+        with self._engine.connect() as connection:
+            return int(connection.execute(stmt).scalar() or 0)

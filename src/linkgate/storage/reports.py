@@ -209,3 +209,26 @@ class ReportStore(Reader):
             stmt = stmt.where(or_(ReportRow.platform == platform))
         stmt = stmt.group_by(ReportRow.category, ReportRow.status)
         return [{"category": c, "status": s, "count": int(n)} for c, s, n in self._rows(stmt, None)]
+
+    def by_link(self, *, platform: str, since: datetime, limit: int = 200) -> list[dict[str, Any]]:
+        """Reports against ``platform``'s links since ``since``, counted per link, category
+        and status, most recently reported links first; no reporter is read."""
+        newest = func.max(ReportRow.created_at)
+        stmt = (
+            select(
+                ReportRow.url,
+                ReportRow.category,
+                ReportRow.status,
+                func.count(),
+                func.min(ReportRow.created_at),
+                newest,
+            )
+            .where(ReportRow.platform == platform, ReportRow.created_at >= since)
+            .group_by(ReportRow.url, ReportRow.category, ReportRow.status)
+            .order_by(newest.desc())
+            .limit(limit)
+        )
+        return [
+            {"url": u, "category": c, "status": s, "count": int(n), "first": f, "last": last}
+            for u, c, s, n, f, last in self._rows(stmt, None)
+        ]

@@ -129,6 +129,8 @@ class DecisionEventRow(Base):
     url: Mapped[str | None] = mapped_column(Text)
     input: Mapped[str | None] = mapped_column(Text)
     """The link as typed, kept when it has deception signals its canonical form hides."""
+    title: Mapped[str | None] = mapped_column(Text)
+    """The link preview's title a share was decided with, when there was one."""
     platform: Mapped[str | None] = mapped_column(Text, index=True)
     domain: Mapped[str | None] = mapped_column(Text)
     link_kind: Mapped[str] = mapped_column(String(32))
@@ -141,6 +143,43 @@ class DecisionEventRow(Base):
     sender_hash: Mapped[str | None] = mapped_column(String(64))
     viewer_hash: Mapped[str | None] = mapped_column(String(64))
     group_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class PolicyShadowRow(Base):
+    """The policy revision in shadow: decided beside the live one, never enforced.
+
+    At most one row, ``id = 1``; no row means no shadow.
+    """
+
+    __tablename__ = "policy_shadow"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    revision: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    started_by: Mapped[str] = mapped_column(Text)
+
+
+class ShadowDecisionRow(Base):
+    """A live decision and the shadow policy's decision of the same request."""
+
+    __tablename__ = "shadow_decisions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    decision_id: Mapped[str] = mapped_column(String(64))
+    decided_at: Mapped[datetime] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    """``share`` or ``open``, as in the decision log."""
+    live_revision: Mapped[str] = mapped_column(String(16))
+    shadow_revision: Mapped[str] = mapped_column(String(16))
+    platform: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(32))
+    live_treatment: Mapped[str] = mapped_column(String(32))
+    shadow_treatment: Mapped[str] = mapped_column(String(32))
+    live_interstitial: Mapped[str] = mapped_column(String(32))
+    shadow_interstitial: Mapped[str] = mapped_column(String(32))
+    reasons_differing: Mapped[dict[str, Any]]
+    """``{"live": [...], "shadow": [...]}``: reason codes only one of the two gave."""
 
 
 class AuditRow(Base):

@@ -197,7 +197,9 @@ def _canonical_bytes(raw: str) -> str | None:
         return None
     authority = rest[:authority_end]
     path, question, query = rest[authority_end:].partition("?")
-    host = authority.rpartition("@")[2]
+    # Leading dots go before the bracket test: the canonical host loses them,
+    # and reading it again must split it the same way (``.[][``).
+    host = authority.rpartition("@")[2].lstrip(".")
     if host.startswith("["):
         host = host[: host.find("]") + 1] if "]" in host else host
     else:

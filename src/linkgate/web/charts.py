@@ -155,6 +155,163 @@ def stacked_bars(
     return Markup("".join(parts))
 
 
+def grouped_bars(
+    labels: Sequence[str],
+    series: Sequence[Series],
+    *,
+    title: str,
+    width: int = 760,
+    height: int = 300,
+    empty: str = "nothing in this period",
+) -> Markup:
+    """Bars over ``labels``, one beside the other for each of ``series``."""
+    left, right, top, bottom = 52, 12, 34, 44
+    plot_w, plot_h = width - left - right, height - top - bottom
+    peak = nice_ceiling(max((v for s in series for v in s.values), default=0))
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-label="{escape(title)}" class="chart">',
+        f"<title>{escape(title)}</title>",
+    ]
+    parts += _legend(series, left, 16)
+    for i in range(5):
+        y = top + plot_h - plot_h * i / 4
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>'
+        )
+        parts.append(_text(left - 6, y + 4, f"{peak * i / 4:g}", anchor="end", color=AXIS))
+    slot = plot_w / max(len(labels), 1)
+    bar_w = max(slot * 0.8 / max(len(series), 1), 1.0)
+    for i, label in enumerate(labels):
+        x = left + slot * i + slot * 0.1
+        for item in series:
+            value = item.values[i]
+            h = plot_h * value / peak
+            parts.append(
+                f'<rect class="bar" x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w:.1f}" '
+                f'height="{h:.1f}" fill="{item.color}" data-series="{escape(item.name)}" '
+                f'data-bucket="{escape(label)}" data-value="{value}">'
+                f"<title>{escape(label)} · {escape(item.name)}: {value}</title></rect>"
+            )
+            x += bar_w
+        parts.append(
+            _text(left + slot * i + slot / 2, top + plot_h + 16, label, anchor="middle", color=AXIS)
+        )
+    parts.append(
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
+        f'stroke="{AXIS}"/>'
+    )
+    if not any(v for s in series for v in s.values):
+        parts.append(
+            _text(
+                left + plot_w / 2,
+                top + plot_h / 2,
+                empty,
+                anchor="middle",
+                size=13,
+                color=AXIS,
+                extra=' class="empty"',
+            )
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line: a name, its colour and one value per label (None: no value there)."""
+
+    name: str
+    color: str
+    values: Sequence[float | None]
+
+
+def line_chart(
+    labels: Sequence[str],
+    lines: Sequence[Line],
+    *,
+    title: str,
+    top_value: float | None = None,
+    percent: bool = False,
+    width: int = 760,
+    height: int = 260,
+    empty: str = "nothing in this period",
+) -> Markup:
+    """Lines over ``labels``; a None value breaks its line. ``percent`` labels 0..1 as %."""
+    left, right, top, bottom = 52, 16, 34, 44
+    plot_w, plot_h = width - left - right, height - top - bottom
+    known = [v for line in lines for v in line.values if v is not None]
+    peak = top_value if top_value is not None else nice_ceiling(max(known, default=0))
+    peak = peak or 1.0
+
+    def shown(value: float) -> str:
+        return f"{value * 100:.0f}%" if percent else f"{value:g}"
+
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-label="{escape(title)}" class="chart">',
+        f"<title>{escape(title)}</title>",
+    ]
+    parts += _legend([Series(line.name, line.color, ()) for line in lines], left, 16)
+    for i in range(5):
+        y = top + plot_h - plot_h * i / 4
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>'
+        )
+        parts.append(_text(left - 6, y + 4, shown(peak * i / 4), anchor="end", color=AXIS))
+    count = max(len(labels), 1)
+    step = plot_w / max(count - 1, 1)
+    every = max(1, math.ceil(count / 8))
+    for i, label in enumerate(labels):
+        if i % every == 0:
+            x = left + step * i if count > 1 else left + plot_w / 2
+            parts.append(_text(x, top + plot_h + 16, label, anchor="middle", color=AXIS))
+    for line in lines:
+        path: list[str] = []
+        for i, value in enumerate(line.values):
+            if value is None:
+                if path:
+                    parts.append(_polyline(path, line.color))
+                path = []
+                continue
+            x = left + step * i if count > 1 else left + plot_w / 2
+            y = top + plot_h - plot_h * min(value, peak) / peak
+            path.append(f"{x:.1f},{y:.1f}")
+            parts.append(
+                f'<circle class="point" cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="{line.color}" '
+                f'data-series="{escape(line.name)}" data-bucket="{escape(labels[i])}" '
+                f'data-value="{value:g}"><title>{escape(labels[i])} · {escape(line.name)}: '
+                f"{shown(value)}</title></circle>"
+            )
+        if path:
+            parts.append(_polyline(path, line.color))
+    parts.append(
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
+        f'stroke="{AXIS}"/>'
+    )
+    if not known:
+        parts.append(
+            _text(
+                left + plot_w / 2,
+                top + plot_h / 2,
+                empty,
+                anchor="middle",
+                size=13,
+                color=AXIS,
+                extra=' class="empty"',
+            )
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _polyline(points: Sequence[str], color: str) -> str:
+    return (
+        f'<polyline class="line" points="{" ".join(points)}" fill="none" stroke="{color}" '
+        'stroke-width="2"/>'
+    )
+
+
 def _domain(spans: Sequence[Span], now: datetime) -> tuple[datetime, datetime]:
     """The time range to draw: every boundary and ``now``, a far-off first start clipped."""
     times = sorted(
@@ -236,5 +393,162 @@ def timeline(spans: Sequence[Span], *, now: datetime, title: str, width: int = 7
             f'stroke="#fa5151" stroke-dasharray="4 3"/>'
         )
         parts.append(_text(nx, top - 12, "now", anchor="middle", size=10, color="#fa5151"))
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One row of a horizontal bar chart: a label, its value and its colour."""
+
+    label: str
+    value: float
+    color: str = "#576b95"
+    text: str = ""
+    """How the value is written beside the bar (the value itself when empty)."""
+
+
+def bars(
+    rows: Sequence[Bar],
+    *,
+    title: str,
+    width: int = 760,
+    label_width: int = 150,
+    empty: str = "nothing to show",
+) -> Markup:
+    """One horizontal bar per row, longest for the largest value, its value written beside it."""
+    top, row_h, right = 10, 26, 70
+    height = top + row_h * max(len(rows), 1) + 10
+    plot_w = width - label_width - right
+    peak = max((r.value for r in rows), default=0.0) or 1.0
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-label="{escape(title)}" class="chart bars">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for i, row in enumerate(rows):
+        y = top + i * row_h
+        w = plot_w * max(row.value, 0.0) / peak
+        shown = row.text or f"{row.value:g}"
+        parts.append(_text(label_width - 8, y + 16, row.label, anchor="end", size=12, color="#111"))
+        parts.append(
+            f'<rect class="bar" x="{label_width}" y="{y + 4}" width="{max(w, 1.0):.1f}" '
+            f'height="{row_h - 8}" rx="2" fill="{row.color}" data-label="{escape(row.label)}" '
+            f'data-value="{row.value:g}"><title>{escape(row.label)}: {escape(shown)}</title></rect>'
+        )
+        parts.append(_text(label_width + w + 6, y + 16, shown, color=AXIS))
+    if not rows:
+        parts.append(
+            _text(
+                width / 2,
+                top + row_h / 2 + 4,
+                empty,
+                anchor="middle",
+                size=13,
+                color=AXIS,
+                extra=' class="empty"',
+            )
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    """A horizontal line across a line chart, e.g. where a credit band starts."""
+
+    value: float
+    label: str
+    color: str = "#fa9d3b"
+
+
+def line(
+    points: Sequence[tuple[datetime, float]],
+    *,
+    title: str,
+    thresholds: Sequence[Threshold] = (),
+    floor: float | None = None,
+    ceiling: float | None = None,
+    width: int = 760,
+    height: int = 280,
+    empty: str = "no data",
+) -> Markup:
+    """Values over time as a line, with labelled threshold lines; each point has a title."""
+    left, right, top, bottom = 52, 90, 16, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
+    values = [v for _, v in points] + [t.value for t in thresholds]
+    low = min([*values, *([] if floor is None else [floor])], default=0.0)
+    high = max([*values, *([] if ceiling is None else [ceiling])], default=1.0)
+    if high - low < 1e-9:
+        low, high = low - 1, high + 1
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-label="{escape(title)}" class="chart line">',
+        f"<title>{escape(title)}</title>",
+    ]
+
+    def y_of(value: float) -> float:
+        return top + plot_h - plot_h * (value - low) / (high - low)
+
+    for i in range(5):
+        value = low + (high - low) * i / 4
+        y = y_of(value)
+        parts.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>'
+        )
+        parts.append(_text(left - 6, y + 4, f"{value:.4g}", anchor="end", color=AXIS))
+    for t in thresholds:
+        y = y_of(t.value)
+        parts.append(
+            f'<line class="threshold" x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" '
+            f'stroke="{t.color}" stroke-dasharray="5 4" data-label="{escape(t.label)}" '
+            f'data-value="{t.value:g}"/>'
+        )
+        parts.append(_text(left + plot_w + 6, y + 4, f"{t.label} ≥ {t.value:g}", color=t.color))
+    if points:
+        first, last = points[0][0], points[-1][0]
+        span = (last - first).total_seconds() or 1.0
+
+        def x_of(moment: datetime) -> float:
+            return left + plot_w * (moment - first).total_seconds() / span
+
+        path = " ".join(
+            f"{'M' if i == 0 else 'L'}{x_of(at):.1f} {y_of(v):.1f}"
+            for i, (at, v) in enumerate(points)
+        )
+        parts.append(f'<path d="{path}" fill="none" stroke="#10aeff" stroke-width="2"/>')
+        for at, v in points:
+            parts.append(
+                f'<circle class="point" cx="{x_of(at):.1f}" cy="{y_of(v):.1f}" r="2" '
+                f'fill="#10aeff" data-at="{at.isoformat()}" data-value="{v:g}">'
+                f"<title>{at:%Y-%m-%d}: {v:.2f}</title></circle>"
+            )
+        for i in range(5):
+            moment = first + (last - first) * i / 4
+            parts.append(
+                _text(
+                    left + plot_w * i / 4,
+                    top + plot_h + 18,
+                    moment.strftime("%Y-%m-%d"),
+                    anchor="middle",
+                    color=AXIS,
+                )
+            )
+    else:
+        parts.append(
+            _text(
+                left + plot_w / 2,
+                top + plot_h / 2,
+                empty,
+                anchor="middle",
+                size=13,
+                color=AXIS,
+                extra=' class="empty"',
+            )
+        )
+    parts.append(
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
+        f'stroke="{AXIS}"/>'
+    )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from linkgate.api.auth import Caller, require
+from linkgate.api.schemas import MAX_POSITION
 from linkgate.runtime import Runtime
 
 router = APIRouter(tags=["audit"])
@@ -15,7 +16,7 @@ router = APIRouter(tags=["audit"])
 @router.get("/v1/audit", summary="Audit entries after a sequence number, oldest first")
 def get_audit(
     request: Request,
-    after: int = Query(0, ge=0),
+    after: int = Query(0, ge=0, le=MAX_POSITION),
     limit: int = Query(100, ge=1, le=1000),
     caller: Caller = Depends(require("operator", "reviewer")),
 ) -> dict[str, Any]:

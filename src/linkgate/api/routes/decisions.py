@@ -21,6 +21,9 @@ from linkgate.runtime import Runtime, decision_kwargs
 
 router = APIRouter(tags=["decisions"])
 
+#: Decisions a policy in shadow decides again: shares and clicks (not previews).
+SHADOWED_KINDS = frozenset({"share", "open"})
+
 
 def shim_url(runtime: Runtime, decision: Decision, group: str | None) -> str | None:
     if decision.url is None or (
@@ -62,7 +65,16 @@ def decide_one(runtime: Runtime, fields: dict[str, Any], kind: str = "share") ->
     kwargs = decision_kwargs(runtime, fields)
     if kind == "share" and fields.get("sender") is not None:
         kwargs["forwards"] = count_share(runtime, fields)
+    shadow = runtime.shadow if kind in SHADOWED_KINDS else None
+    title = kwargs["title"]
+    if shadow is not None and (title is not None or kwargs["description"] is not None):
+        # Classify once: the shadow decides with the same content signals.
+        found = runtime.gateway.content_signals(title, kwargs["description"])
+        kwargs = {**kwargs, "content": (*kwargs["content"], *found)}
+        kwargs["title"] = kwargs["description"] = None
     decision = runtime.gateway.decide(url, **kwargs)
+    if shadow is not None:
+        runtime.shadow_log.put(shadow, kind, url, kwargs, decision)
     metrics = runtime.metrics
     metrics.latency.observe(time.perf_counter() - started)
     metrics.decisions.labels(decision.treatment, kind).inc()
@@ -74,6 +86,7 @@ def decide_one(runtime: Runtime, fields: dict[str, Any], kind: str = "share") ->
             sender=fields.get("sender"),
             viewer=fields.get("viewer"),
             group=fields.get("group"),
+            title=title,
         )
     )
     return decision

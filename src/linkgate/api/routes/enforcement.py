@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from linkgate.api.auth import Caller, require
-from linkgate.api.schemas import BlockIn, LiftIn, OverrideIn, ViolationIn
+from linkgate.api.schemas import MAX_POSITION, BlockIn, LiftIn, OverrideIn, ViolationIn
 from linkgate.runtime import Runtime
 
 router = APIRouter(tags=["credit and blocks"])
@@ -20,7 +20,7 @@ router = APIRouter(tags=["credit and blocks"])
 def get_credit(
     platform_id: str,
     request: Request,
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_POSITION),
     limit: int = Query(50, ge=1, le=500),
     caller: Caller = Depends(require("operator", "reviewer", "platform")),
 ) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 
 from linkgate.runtime import Runtime
 
@@ -17,7 +17,11 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", summary="Ready to decide: snapshot loaded, store reachable")
+@router.get(
+    "/readyz",
+    summary="Ready to decide: snapshot loaded, store reachable",
+    responses={503: {"description": "Still starting", "content": {"application/json": {}}}},
+)
 async def readyz(request: Request) -> JSONResponse:
     runtime: Runtime = request.app.state.runtime
     if not runtime.warmed.is_set():
@@ -45,18 +49,33 @@ async def readyz(request: Request) -> JSONResponse:
             "dropped": runtime.events.dropped,
             "failed": runtime.events.failed,
         },
+        "shadow": {
+            "revision": runtime.shadow.revision if runtime.shadow is not None else None,
+            "logged": runtime.shadow_log.logged,
+            "pending": runtime.shadow_log.pending,
+            "dropped": runtime.shadow_log.dropped,
+            "failed": runtime.shadow_log.failed,
+        },
     }
     # Decisions go on from the loaded snapshot when a dependency is down: still 200.
     return JSONResponse(body, status_code=200)
 
 
-@router.get("/metrics", summary="Prometheus metrics")
+@router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
 async def metrics(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
     m = runtime.metrics
     m.dropped.set(runtime.events.dropped)
     m.failed.set(runtime.events.failed)
     m.pending.set(runtime.events.pending)
+    shadow = runtime.shadow_log
+    for state, value in (
+        ("logged", shadow.logged),
+        ("pending", shadow.pending),
+        ("dropped", shadow.dropped),
+        ("failed", shadow.failed),
+    ):
+        m.shadow.labels(state).set(value)
     m.reloads.set(runtime.reloads)
     m.counter_fallbacks.set(runtime.counting.fallbacks)
     return Response(m.render(), media_type="text/plain; version=0.0.4")

@@ -1,19 +1,21 @@
-"""Policies: validate and store, history, structured diff, publish."""
+"""Policies: validate and store, history, structured diff, publish, shadow."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from linkgate import datafile
 from linkgate.api.auth import Caller, require
 from linkgate.api.problems import Problem
 from linkgate.api.schemas import PolicyIn, PolicyListOut, PolicyOut
+from linkgate.periods import PeriodError, parse_period
 from linkgate.policy.diff import diff
 from linkgate.policy.loader import parse_policy
 from linkgate.runtime import Runtime
+from linkgate.shadow import shadow_report
 
 router = APIRouter(tags=["policies"])
 
@@ -80,6 +82,56 @@ async def list_policies(
     return PolicyListOut(live=live_rev, items=[_out(r, live_rev) for r in store.history()])
 
 
+@router.get("/v1/policies/shadow", summary="The policy revision in shadow, if any")
+async def get_shadow(
+    request: Request, caller: Caller = Depends(require("operator"))
+) -> dict[str, Any]:
+    runtime: Runtime = request.app.state.runtime
+    setting = runtime.stores.shadow.get()
+    return {"shadow": setting.to_dict() if setting is not None else None}
+
+
+@router.delete("/v1/policies/shadow", summary="Stop deciding with the shadow policy")
+async def stop_shadow(
+    request: Request, caller: Caller = Depends(require("operator"))
+) -> dict[str, Any]:
+    runtime: Runtime = request.app.state.runtime
+    stopped = runtime.stop_shadow(caller.key_id)
+    if stopped is None:
+        raise Problem(404, "no policy revision is in shadow", type_="no-shadow")
+    return {"stopped": stopped.to_dict()}
+
+
+@router.get("/v1/policies/shadow/report", summary="Live → shadow treatment moves")
+async def shadow_report_endpoint(
+    request: Request,
+    start: str = Query(..., alias="from", description="A day (UTC) or an ISO 8601 time."),
+    end: str = Query(..., alias="to", description="A day (counted whole) or a time (exclusive)."),
+    kind: str = Query("share", pattern="^(share|open)$"),
+    revision: str | None = Query(None, description="One shadow revision (default: all)."),
+    caller: Caller = Depends(require("operator")),
+) -> dict[str, Any]:
+    runtime: Runtime = request.app.state.runtime
+    try:
+        period = parse_period(start, end)
+    except PeriodError as exc:
+        field = "to" if str(exc).startswith("to") else "from"
+        raise Problem(422, str(exc), errors=[{"field": field, "message": str(exc)}]) from None
+    store = runtime.stores.shadow
+    setting = store.get()
+    report = shadow_report(
+        store.transitions(*period, kind=kind, revision=revision),
+        store.reason_counts(*period, kind=kind, revision=revision),
+    )
+    return {
+        "period": period.to_dict(),
+        "kind": kind,
+        "shadow": setting.to_dict() if setting is not None else None,
+        "revisions": [revision] if revision is not None else store.revisions(*period),
+        **report,
+    }
+
+
 def _row(runtime: Runtime, revision: str) -> Any:
     row = runtime.stores.policies.get(revision)
     if row is None:
@@ -122,3 +174,16 @@ async def publish_policy(
     _row(runtime, revision)
     runtime.publish(revision, caller.key_id)
     return _out(_row(runtime, revision), revision)
+
+
+@router.post(
+    "/v1/policies/{revision}/shadow",
+    summary="Decide every live request with this revision too, without enforcing it",
+)
+async def start_shadow(
+    revision: str, request: Request, caller: Caller = Depends(require("operator"))
+) -> dict[str, Any]:
+    runtime: Runtime = request.app.state.runtime
+    _row(runtime, revision)
+    setting = runtime.start_shadow(revision, caller.key_id)
+    return {"shadow": setting.to_dict()}

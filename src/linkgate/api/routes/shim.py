@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import time
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
@@ -113,7 +113,7 @@ def render(
     )
 
 
-def _claims(runtime: Runtime, token: str) -> ShimClaims | ShimTokenError:
+def claims_of(runtime: Runtime, token: str) -> ShimClaims | ShimTokenError:
     try:
         return verify(
             token, runtime.keys, now=int(time.time()), max_age=runtime.settings.shim_max_age
@@ -122,7 +122,7 @@ def _claims(runtime: Runtime, token: str) -> ShimClaims | ShimTokenError:
         return exc
 
 
-def _refused(request: Request, error: ShimTokenError) -> HTMLResponse:
+def refused(request: Request, error: ShimTokenError) -> HTMLResponse:
     status = TOKEN_STATUS.get(error.code, 400)
     return render("invalid.html", request, status, state="invalid", expired=error.code == "expired")
 
@@ -181,6 +181,7 @@ def _page(runtime: Runtime, request: Request, token: str, decision: Decision) ->
             reason_text=reason_text or text,
             category_name=category,
             reference=decision.decision_id,
+            token=token,
         )
     if decision.interstitial == "copy_only":
         return render(
@@ -206,13 +207,31 @@ def _page(runtime: Runtime, request: Request, token: str, decision: Decision) ->
     )
 
 
+_HTML: Final[dict[str, Any]] = {"content": {"text/html": {}}}
+#: What the link shim answers: a redirect to the signed target, or a page (HTML).
+SHIM_RESPONSES: Final[dict[int | str, dict[str, Any]]] = {
+    200: {"description": "The interstitial, copy-only or blocked page", **_HTML},
+    302: {"description": "Redirect to the signed target"},
+    303: {"description": "Redirect to the signed target"},
+    **{
+        status: {"description": "The token is refused (tampered, expired, unknown key)", **_HTML}
+        for status in sorted(set(TOKEN_STATUS.values()) | {400})
+    },
+}
+
+
 @router.head("/l/{token}", include_in_schema=False)
-@router.get("/l/{token}", summary="Open a shared link (decided again now)")
+@router.get(
+    "/l/{token}",
+    summary="Open a shared link (decided again now)",
+    response_class=HTMLResponse,
+    responses=SHIM_RESPONSES,
+)
 async def open_link(token: str, request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
-    claims = _claims(runtime, token)
+    claims = claims_of(runtime, token)
     if isinstance(claims, ShimTokenError):
-        return _refused(request, claims)
+        return refused(request, claims)
     preview = is_preview(request)
     decision = _redecide(runtime, claims, "preview" if preview else "open")
     if decision.interstitial == "none" and decision.treatment not in ("copy_only", "blocked"):
@@ -229,18 +248,23 @@ async def open_link(token: str, request: Request) -> Response:
     return _page(runtime, request, token, decision)
 
 
-@router.post("/l/{token}/continue", summary="Continue past the interstitial (one-time nonce)")
+@router.post(
+    "/l/{token}/continue",
+    summary="Continue past the interstitial (one-time nonce)",
+    response_class=HTMLResponse,
+    responses=SHIM_RESPONSES,
+)
 async def continue_link(token: str, request: Request, nonce: str = Form("")) -> Response:
     runtime: Runtime = request.app.state.runtime
-    claims = _claims(runtime, token)
+    claims = claims_of(runtime, token)
     if isinstance(claims, ShimTokenError):
-        return _refused(request, claims)
+        return refused(request, claims)
     try:
         nonce_id = check_nonce(nonce, digest_token(token), runtime.keys, int(time.time()))
     except ShimTokenError as exc:
-        return _refused(request, exc)
+        return refused(request, exc)
     if not runtime.claim_nonce(nonce_id):
-        return _refused(request, ShimTokenError("expired"))
+        return refused(request, ShimTokenError("expired"))
     decision = _redecide(runtime, claims, "continue")
     if decision.treatment in ("copy_only", "blocked"):
         return _page(runtime, request, token, decision)

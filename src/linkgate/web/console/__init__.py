@@ -1,6 +1,7 @@
 """The operator console: server-rendered pages behind a username and password.
 
-One module per page (``dashboard``, ``policy``, ``rollout``, ``audit``), each
+One module per page (``dashboard``, ``policy``, ``rollout``, ``reports``,
+``appeals``, ``platforms``, ``enforcement``, ``audit``), each
 registering itself in :mod:`~linkgate.web.console.registry`, which builds the
 navigation and says which roles may open what. ``login`` signs people in
 and out (argon2 passwords, lockouts); ``security`` holds the session cookie
@@ -13,10 +14,21 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from linkgate.web.console import access, audit, dashboard, login, policy, rollout
+from linkgate.web.console import (
+    access,
+    appeals,
+    audit,
+    dashboard,
+    enforcement,
+    login,
+    platforms,
+    policy,
+    reports,
+    rollout,
+)
 
 router = APIRouter(include_in_schema=False)
-for _module in (login, dashboard, policy, rollout, audit):
+for _module in (login, dashboard, policy, rollout, reports, appeals, platforms, enforcement, audit):
     router.include_router(_module.router)
 
 

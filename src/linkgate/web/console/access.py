@@ -15,6 +15,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
+from linkgate.api.auth import Role
 from linkgate.storage.console_sessions import ConsoleSession
 from linkgate.web.console.registry import Page
 from linkgate.web.console.render import render
@@ -45,12 +46,22 @@ def viewer(page: Page) -> Callable[[Request], ConsoleSession]:
     return dependency
 
 
-def actor(page: Page) -> Callable[[Request], Awaitable[ConsoleSession]]:
-    """Like :func:`viewer`, and the form must carry the session's CSRF token."""
+def actor(page: Page, *roles: Role) -> Callable[[Request], Awaitable[ConsoleSession]]:
+    """Like :func:`viewer`, and the form must carry the session's CSRF token.
+
+    ``roles``, when given, narrow who may act to those roles (and ``admin``),
+    as the API narrows an action to fewer roles than may read the page.
+    """
     check = viewer(page)
 
     async def dependency(request: Request) -> ConsoleSession:
         session = check(request)
+        if roles and session.role != "admin" and session.role not in roles:
+            raise ConsoleDenied(
+                403,
+                f"the {session.role} role may not do this; it is for: {', '.join(roles)}",
+                session,
+            )
         form = await request.form()
         token = form.get(CSRF_FIELD)
         if not csrf_ok(session, token if isinstance(token, str) else None):

@@ -1,4 +1,4 @@
-"""Dashboard: decisions by treatment over time, from the decision log."""
+"""Dashboard: decisions by treatment over time, reports by category, platforms by complaint rate."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from typing import Final
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from linkgate.casework import Standing
 from linkgate.runtime import Runtime
 from linkgate.storage.console_sessions import ConsoleSession
-from linkgate.vocabulary import TREATMENTS
-from linkgate.web.charts import Series, stacked_bars
+from linkgate.vocabulary import REPORT_CATEGORIES, TREATMENTS
+from linkgate.web.charts import Bar, Series, bars, stacked_bars
 from linkgate.web.console.access import viewer
 from linkgate.web.console.registry import register
 from linkgate.web.console.render import render
@@ -30,6 +31,9 @@ TREATMENT_COLORS: Final = {
     "blocked": "#fa5151",
 }
 KINDS: Final = {"all": None, "share": "share", "open": "open"}
+REPORT_STATUSES: Final = ("pending", "upheld", "rejected")
+#: How many platforms the complaint-rate chart shows.
+TOP_PLATFORMS: Final = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +86,8 @@ async def dashboard(
         title=f"Decisions by treatment, {span.label} (UTC)",
         empty="no decisions in this period",
     )
+    reports = report_counts(runtime, edges[0], edges[-1])
+    standings = top_platforms(runtime)
     return render(
         request,
         "dashboard.html",
@@ -95,6 +101,56 @@ async def dashboard(
         kinds=list(KINDS),
         kind_key=kind_key,
         revision=runtime.gateway.snapshot.revision,
+        reports=reports,
+        report_total=sum(sum(row.values()) for row in reports.values()),
+        reports_chart=bars(
+            [
+                Bar(c, sum(row.values()), "#fa9d3b")
+                for c, row in reports.items()
+                if sum(row.values())
+            ],
+            title=f"Reports by category, {span.label}",
+            empty="no reports in this period",
+        ),
+        standings=standings,
+        platforms_chart=bars(
+            [
+                Bar(
+                    s.key.partition(":")[2],
+                    s.score.complaint_rate,
+                    "#fa5151" if s.applies and s.band != bands_top(runtime) else "#576b95",
+                    f"{s.score.complaint_rate:.2f}",
+                )
+                for s in standings
+            ],
+            title="Platforms by complaint rate (weighted upheld per 10,000 shares)",
+            empty="no platform has upheld complaints",
+        ),
         since=edges[0],
         until=edges[-1],
     )
+
+
+def report_counts(runtime: Runtime, start: datetime, end: datetime) -> dict[str, dict[str, int]]:
+    """Reports received in [start, end): per category, per status (categories in order)."""
+    out: dict[str, dict[str, int]] = {
+        c: dict.fromkeys(REPORT_STATUSES, 0) for c in REPORT_CATEGORIES
+    }
+    for row in runtime.casework.stores.reports.count_by(start=start, end=end):
+        out.setdefault(row["category"], dict.fromkeys(REPORT_STATUSES, 0))[row["status"]] = row[
+            "count"
+        ]
+    return out
+
+
+def top_platforms(runtime: Runtime) -> list[Standing]:
+    """Platforms with credit events, highest complaint rate first."""
+    found = [s for s in runtime.casework.standings() if s.key.startswith("platform:")]
+    found.sort(key=lambda s: (-s.score.complaint_rate, s.key))
+    return found[:TOP_PLATFORMS]
+
+
+def bands_top(runtime: Runtime) -> str | None:
+    """The best credit band (a platform in it is not restricted by credit)."""
+    bands = runtime.gateway.snapshot.policy.credit_bands
+    return max(bands, key=lambda b: b.min).id if bands else None

@@ -10,6 +10,7 @@ Sign-ins, sign-outs and lockouts are written to the audit log.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
@@ -18,7 +19,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from linkgate.runtime import Runtime
-from linkgate.storage.console_users import check_username
+from linkgate.storage.console_users import ConsoleUser, check_username
 from linkgate.web.console.access import ConsoleDenied
 from linkgate.web.console.lockout import locked_until
 from linkgate.web.console.passwords import hash_password, needs_rehash, verify_password
@@ -125,6 +126,43 @@ def _record_failure(runtime: Runtime, username: str, client: str) -> None:
             )
 
 
+@dataclass(frozen=True, slots=True)
+class SignIn:
+    """The outcome of checking a username and password: the user, or a status and an error."""
+
+    user: ConsoleUser | None
+    status: int = 200
+    error: str | None = None
+
+
+async def check_sign_in(runtime: Runtime, given: str, password: str, client: str) -> SignIn:
+    """Check a sign-in against the lockouts and the stored hash (the console's and the
+    portal's); failures are counted, a success clears them and upgrades an old hash.
+
+    Which roles may sign in where is for the caller to check.
+    """
+    try:
+        username = check_username(given)
+    except ValueError:
+        username = given.strip().lower()[:64] or "-"
+    now = datetime.now(UTC)
+    until = _lock_end(runtime, username, client, now)
+    if until is not None:
+        return SignIn(None, 429, f"too many failed sign-ins; try again in {_wait(until - now)}")
+    found = runtime.stores.users.credentials(username)
+    stored_hash = found[1] if found is not None and found[0].active else None
+    ok = await run_in_threadpool(verify_password, stored_hash, password)
+    if not ok or found is None:
+        _record_failure(runtime, username, client)
+        return SignIn(None, 401, WRONG)
+    user, password_hash = found
+    runtime.stores.login_failures.clear(user.username)
+    if needs_rehash(password_hash):
+        rehashed = await run_in_threadpool(hash_password, password)
+        runtime.stores.users.set_password_hash(user.username, rehashed)
+    return SignIn(user)
+
+
 @router.get("/console/login")
 async def login_page(request: Request, next: str | None = None) -> Response:
     session = current_session(request)
@@ -147,31 +185,15 @@ async def login(request: Request) -> Response:
             403, "the sign-in form has expired or did not come from the console; reload it"
         )
     client = client_address(request)
-    try:
-        username = check_username(given)
-    except ValueError:
-        username = given.strip().lower()[:64] or "-"
-    now = datetime.now(UTC)
-    until = _lock_end(runtime, username, client, now)
-    if until is not None:
-        return _form(
-            request,
-            status=429,
-            error=f"too many failed sign-ins; try again in {_wait(until - now)}",
-            username=given,
-            next_path=next_path,
+    attempt = await check_sign_in(runtime, given, password, client)
+    user = attempt.user
+    if user is None or user.role == "platform":
+        status, error = (
+            (attempt.status, attempt.error)
+            if user is None
+            else (403, "platform accounts sign in to the platform portal at /portal/")
         )
-    found = runtime.stores.users.credentials(username)
-    stored_hash = found[1] if found is not None and found[0].active else None
-    ok = await run_in_threadpool(verify_password, stored_hash, password)
-    if not ok or found is None:
-        _record_failure(runtime, username, client)
-        return _form(request, status=401, error=WRONG, username=given, next_path=next_path)
-    user, password_hash = found
-    runtime.stores.login_failures.clear(user.username)
-    if needs_rehash(password_hash):
-        rehashed = await run_in_threadpool(hash_password, password)
-        runtime.stores.users.set_password_hash(user.username, rehashed)
+        return _form(request, status=status, error=error, username=given, next_path=next_path)
     runtime.stores.users.record_login(user.username)
     runtime.stores.audit.append(
         f"console:{user.username}", "console.login", f"user:{user.username}", {"client": client}

@@ -1,4 +1,5 @@
-"""Policy: edit and validate (every error located), diff against live, store, publish.
+"""Policy: edit and validate (every error located), diff against live, store, publish,
+run a revision in shadow and see what it would change.
 
 Storing and publishing go through the same store and :meth:`Runtime.publish`
 as the HTTP API, so a publish from the console reaches every replica and is
@@ -8,6 +9,7 @@ the text: the editor comes back with it and with every problem found.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -18,6 +20,7 @@ from linkgate.datafile import DataFileError
 from linkgate.policy.diff import Change, diff
 from linkgate.policy.loader import default_policy_path, parse_policy
 from linkgate.runtime import Runtime
+from linkgate.shadow import shadow_report
 from linkgate.storage.console_sessions import ConsoleSession
 from linkgate.web.console.access import ConsoleDenied, actor, viewer
 from linkgate.web.console.registry import register
@@ -30,6 +33,8 @@ SEE = Depends(viewer(PAGE))
 ACT = Depends(actor(PAGE))
 
 EDITOR_FILE = "policy.yaml"
+#: The shadow report on a revision's page covers this many days.
+SHADOW_DAYS = 7
 
 
 def live_text(runtime: Runtime) -> tuple[str, str]:
@@ -125,6 +130,36 @@ async def revision_page(revision: str, request: Request, session: ConsoleSession
         row=row,
         live_revision=live_revision,
         changes=changes_from_live(runtime, row.content),
+        shadow=runtime.stores.shadow.get(),
+        shadow_report=_shadow_report(runtime, revision),
+    )
+
+
+def _shadow_report(runtime: Runtime, revision: str) -> dict[str, Any]:
+    """This revision's shadow decisions of the last :data:`SHADOW_DAYS` days."""
+    end = datetime.now(UTC)
+    start = end - timedelta(days=SHADOW_DAYS)
+    store = runtime.stores.shadow
+    report = shadow_report(
+        store.transitions(start, end, revision=revision),
+        store.reason_counts(start, end, revision=revision),
+    )
+    return {"days": SHADOW_DAYS, **report}
+
+
+@router.post(f"{PAGE.path}/revisions/{{revision}}/shadow")
+async def shadow(revision: str, request: Request, session: ConsoleSession = ACT) -> Response:
+    """Start (``action=start``) or stop (``action=stop``) deciding with this revision in shadow."""
+    runtime: Runtime = request.app.state.runtime
+    _revision(runtime, revision, session)
+    form = await request.form()
+    by = f"console:{session.username}"
+    if form.get("action") == "stop":
+        runtime.stop_shadow(by)
+    else:
+        runtime.start_shadow(revision, by)
+    return RedirectResponse(
+        f"{PAGE.path}/revisions/{revision}", status_code=303, headers=dict(HEADERS)
     )
 
 

@@ -9,6 +9,8 @@
   the sign-in form uses a signed token bound to a short-lived cookie
   (double submit). A POST whose token is missing or wrong is refused (403)
   and changes nothing.
+- A :class:`Door` names the cookies of one signed-in area; the functions
+  here default to the console's (the platform portal has its own).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
 
@@ -33,6 +36,24 @@ CSRF_FIELD: Final = "csrf_token"
 LOGIN_TOKEN_SECONDS: Final = 3600
 _SESSION_PURPOSE: Final = b"linkgate.console-session.v1"
 _LOGIN_PURPOSE: Final = b"linkgate.console-login.v1"
+
+
+@dataclass(frozen=True, slots=True)
+class Door:
+    """A signed-in area: its cookies, the path they are limited to, what their tokens sign.
+
+    The console and the platform portal share users, sessions and lockouts,
+    but a cookie made for one is never accepted by the other.
+    """
+
+    session_cookie: str
+    login_cookie: str
+    path: str
+    session_purpose: bytes
+    login_purpose: bytes
+
+
+CONSOLE: Final = Door(SESSION_COOKIE, LOGIN_COOKIE, COOKIE_PATH, _SESSION_PURPOSE, _LOGIN_PURPOSE)
 
 HEADERS: Final = {
     "Cache-Control": "no-store",
@@ -54,79 +75,85 @@ def secure_cookies(runtime: Runtime) -> bool:
     return runtime.settings.public_url.lower().startswith("https://")
 
 
-def _set_cookie(response: Response, runtime: Runtime, name: str, value: str, max_age: int) -> None:
+def _set_cookie(
+    response: Response, runtime: Runtime, name: str, value: str, max_age: int, door: Door
+) -> None:
     response.set_cookie(
         name,
         value,
         max_age=max_age,
-        path=COOKIE_PATH,
+        path=door.path,
         httponly=True,
         samesite="strict",
         secure=secure_cookies(runtime),
     )
 
 
-def start_session(response: Response, runtime: Runtime, username: str, client: str) -> None:
+def start_session(
+    response: Response, runtime: Runtime, username: str, client: str, door: Door = CONSOLE
+) -> None:
     """Create a session for ``username`` and put its signed id in the cookie."""
     lifetime = runtime.settings.console_session_seconds
     session_id, _ = runtime.stores.sessions.create(username, client, timedelta(seconds=lifetime))
-    cookie = sign_payload(_SESSION_PURPOSE, {"s": session_id}, runtime.keys)
-    _set_cookie(response, runtime, SESSION_COOKIE, cookie, lifetime)
-    response.delete_cookie(LOGIN_COOKIE, path=COOKIE_PATH)
+    cookie = sign_payload(door.session_purpose, {"s": session_id}, runtime.keys)
+    _set_cookie(response, runtime, door.session_cookie, cookie, lifetime, door)
+    response.delete_cookie(door.login_cookie, path=door.path)
 
 
-def _session_id(request: Request, keys: ShimKeys) -> str | None:
-    cookie = request.cookies.get(SESSION_COOKIE)
+def _session_id(request: Request, keys: ShimKeys, door: Door) -> str | None:
+    cookie = request.cookies.get(door.session_cookie)
     if not cookie:
         return None
     try:
-        return str_field(verify_payload(_SESSION_PURPOSE, cookie, keys), "s")
+        return str_field(verify_payload(door.session_purpose, cookie, keys), "s")
     except ShimTokenError:
         return None
 
 
-def current_session(request: Request) -> ConsoleSession | None:
+def current_session(request: Request, door: Door = CONSOLE) -> ConsoleSession | None:
     """The signed-in session of this request, or None."""
     runtime: Runtime = request.app.state.runtime
-    session_id = _session_id(request, runtime.keys)
+    session_id = _session_id(request, runtime.keys, door)
     if session_id is None:
         return None
     idle = timedelta(seconds=runtime.settings.console_idle_seconds)
     return runtime.stores.sessions.lookup(session_id, idle)
 
 
-def end_session(request: Request, response: Response) -> None:
+def end_session(request: Request, response: Response, door: Door = CONSOLE) -> None:
     runtime: Runtime = request.app.state.runtime
-    session_id = _session_id(request, runtime.keys)
+    session_id = _session_id(request, runtime.keys, door)
     if session_id is not None:
         runtime.stores.sessions.delete(session_id)
-    response.delete_cookie(SESSION_COOKIE, path=COOKIE_PATH)
+    response.delete_cookie(door.session_cookie, path=door.path)
 
 
-def login_token(request: Request) -> tuple[str, str | None]:
+def login_token(request: Request, door: Door = CONSOLE) -> tuple[str, str | None]:
     """The sign-in form's CSRF token, and a new cookie nonce to set when there was none.
 
     The token is signed over the nonce in the ``linkgate_console_login``
     cookie; pass a new nonce to :func:`set_login_cookie`.
     """
     runtime: Runtime = request.app.state.runtime
-    nonce = request.cookies.get(LOGIN_COOKIE) or ""
+    nonce = request.cookies.get(door.login_cookie) or ""
     fresh = None
     if len(nonce) != 43:
         nonce = fresh = secrets.token_urlsafe(32)
-    token = sign_payload(_LOGIN_PURPOSE, {"n": nonce, "t": int(time.time())}, runtime.keys)
+    token = sign_payload(door.login_purpose, {"n": nonce, "t": int(time.time())}, runtime.keys)
     return token, fresh
 
 
-def set_login_cookie(response: Response, runtime: Runtime, nonce: str) -> None:
-    _set_cookie(response, runtime, LOGIN_COOKIE, nonce, LOGIN_TOKEN_SECONDS)
+def set_login_cookie(
+    response: Response, runtime: Runtime, nonce: str, door: Door = CONSOLE
+) -> None:
+    _set_cookie(response, runtime, door.login_cookie, nonce, LOGIN_TOKEN_SECONDS, door)
 
 
-def login_token_ok(request: Request, token: str) -> bool:
+def login_token_ok(request: Request, token: str, door: Door = CONSOLE) -> bool:
     runtime: Runtime = request.app.state.runtime
-    nonce = request.cookies.get(LOGIN_COOKIE) or ""
+    nonce = request.cookies.get(door.login_cookie) or ""
     try:
-        payload = verify_payload(_LOGIN_PURPOSE, token, runtime.keys)
+        payload = verify_payload(door.login_purpose, token, runtime.keys)
         bound = str_field(payload, "n")
         issued = payload.get("t")
     except ShimTokenError:

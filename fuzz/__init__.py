@@ -1,0 +1,1 @@
+"""Fuzz harnesses for linkgate's parsers: ``python -m fuzz.run TARGET --inputs N``."""
