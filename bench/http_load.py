@@ -1,6 +1,7 @@
 """Benchmark: decisions per second over HTTP from one replica, against the stack's hello-world.
 
-Run ``python -m bench.http_load`` (``--seconds S``, ``--connections C``, ``--json FILE``).
+Run ``python -m bench.http_load`` (``--seconds S``, ``--connections 1,32``, ``--batch N``,
+``--json FILE``).
 
 It starts :mod:`bench.http_server` (one uvicorn worker: one replica on one core) on a free
 loopback port, waits for its integrator key, then drives it from this process with ``C``
@@ -17,7 +18,20 @@ next (no pipelining), for ``S`` seconds per subject after a one-second warm-up:
     (:func:`bench.harness.zipf_corpus`) in one-to-one chats with a sender: the full API path
     (auth, validation, decision, share counting, event queueing, shim token).
 
-It prints requests/s, latency percentiles and ``decide / hello``. The load generator is a raw
+Each subject runs once per connection count. Then:
+
+``in-process``
+    ``Gateway.decide`` on the same links, channel and senders in this process, before the
+    server starts (CPU time, one core): the baseline for the batch endpoint.
+``decide at half rate``
+    ``POST /v1/decisions`` open loop at half the rate ``decide`` reached with the most
+    connections, latency measured from each request's due time (no coordinated omission).
+
+Targets (the service's): single decisions at least 60 % of the hello-world rate (each
+connection count); batch decisions/s at least 50 % of in-process decisions/s; p99 at most
+5 ms at half the maximum rate.
+
+It prints requests/s, latency percentiles and the targets. The load generator is a raw
 asyncio socket client in this process, so on a small machine it competes with the server for
 CPU: the figures are a lower bound of what one replica serves on a dedicated core.
 """
@@ -38,12 +52,20 @@ from typing import Any
 
 from rich.table import Table
 
-from bench.harness import console, environment, percentile, write_json, zipf_corpus
+from bench.harness import (
+    console,
+    environment,
+    percentile,
+    target_row,
+    targets_table,
+    write_json,
+    zipf_corpus,
+)
 from bench.http_server import HELLO_PATH, KEY_FILE
 
 HOST = "127.0.0.1"
-BATCH = 50
-"""Decisions per request of the ``batch`` subject."""
+BATCH = 100
+"""Decisions per request of the ``batch`` subject (``--batch``)."""
 
 
 def _free_port() -> int:
@@ -54,7 +76,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _requests(kind: str, key: str, port: int, count: int) -> list[bytes]:
+def _requests(kind: str, key: str, port: int, count: int, batch: int = BATCH) -> list[bytes]:
     """Ready-to-send HTTP/1.1 requests (``count`` distinct ones, cycled)."""
     host = f"Host: {HOST}:{port}\r\n"
     if kind == "hello":
@@ -62,10 +84,10 @@ def _requests(kind: str, key: str, port: int, count: int) -> list[bytes]:
     out = []
     if kind == "batch":
         urls = zipf_corpus(count)
-        for start in range(0, count, BATCH):
+        for start in range(0, count, batch):
             items = [
                 {"url": u, "channel": "private_chat", "sender": f"s{(start + j) % 997}"}
-                for j, u in enumerate(urls[start : start + BATCH])
+                for j, u in enumerate(urls[start : start + batch])
             ]
             body = json.dumps({"items": items}).encode()
             head = (
@@ -131,6 +153,68 @@ async def _drive(
     }
 
 
+async def _paced(
+    requests: list[bytes], port: int, connections: int, rate: float, seconds: float
+) -> dict[str, Any]:
+    """Open loop: request ``i`` is due at ``start + i / rate``; latency runs from its due time.
+
+    Each connection takes every ``connections``-th request, so a slow answer delays only
+    its own connection's next send, and that delay counts in the next request's latency.
+    """
+    latencies: list[int] = []
+    statuses: dict[int, int] = {}
+    start = time.perf_counter() + 0.2
+    total = int(rate * seconds)
+
+    async def lane(c: int) -> None:
+        reader, writer = await asyncio.open_connection(HOST, port)
+        try:
+            for i in range(c, total, connections):
+                due = start + i / rate
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                writer.write(requests[i % len(requests)])
+                head = await reader.readuntil(b"\r\n\r\n")
+                status = int(head[9:12])
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line[:15].lower() == b"content-length:":
+                        length = int(line[15:])
+                await reader.readexactly(length)
+                latencies.append(int((time.perf_counter() - due) * 1e9))
+                statuses[status] = statuses.get(status, 0) + 1
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(lane(c) for c in range(connections)))
+    ordered = sorted(latencies)
+    return {
+        "rate": rate,
+        "requests": len(ordered),
+        "statuses": statuses,
+        "p50_ms": percentile(ordered, 0.50) / 1e6 if ordered else None,
+        "p99_ms": percentile(ordered, 0.99) / 1e6 if ordered else None,
+    }
+
+
+def in_process_rate(count: int) -> float:
+    """Decisions/s of ``Gateway.decide`` on the benchmark's links (CPU time, one core)."""
+    from datetime import UTC, datetime
+
+    from linkgate.gateway import Gateway
+
+    gateway = Gateway.default()
+    urls = zipf_corpus(count)
+    at = datetime.now(UTC)
+    for i, url in enumerate(urls[:2000]):
+        gateway.decide(url, channel="private_chat", sender=f"s{i % 997}", at=at)
+    started = time.process_time()
+    for i, url in enumerate(urls):
+        gateway.decide(url, channel="private_chat", sender=f"s{i % 997}", at=at)
+    return count / (time.process_time() - started)
+
+
 def _start_server(home: Path, port: int) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "bench.http_server", "--port", str(port), "--home", str(home)]
     log = (home / "server.log").open("wb")
@@ -160,49 +244,97 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m bench.http_load", description=__doc__.split("\n")[0]
     )
     p.add_argument("--seconds", type=float, default=10.0, help="measured seconds per subject")
-    p.add_argument("--connections", type=int, default=32, help="keep-alive connections")
+    p.add_argument("--connections", default="1,32", help="keep-alive connections, comma-separated")
+    p.add_argument("--batch", type=int, default=BATCH, help="decisions per batch request")
     p.add_argument("--json", default=None, help="also write the figures to this file")
     args = p.parse_args(argv)
-    if args.seconds <= 0 or args.connections < 1:
-        p.error("--seconds must be positive and --connections at least 1")
+    try:
+        counts = sorted({int(c) for c in str(args.connections).split(",")})
+    except ValueError:
+        p.error("--connections takes whole numbers separated by commas")
+    if args.seconds <= 0 or counts[0] < 1 or not 1 <= args.batch <= 1000:
+        p.error("--seconds must be positive, --connections at least 1, --batch 1 to 1000")
+    out = console()
+    baseline = in_process_rate(20_000)
+    out.print(f"in-process: {baseline:,.0f} decisions/s (one core)")
     port = _free_port()
+    results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="linkgate-http-") as tmp:
         home = Path(tmp)
         process = _start_server(home, port)
         try:
             key = (home / KEY_FILE).read_text(encoding="ascii").strip()
-            results = {}
-            for kind in ("hello", "decide", "batch"):
-                requests = _requests(kind, key, port, 20_000)
-                results[kind] = asyncio.run(_drive(requests, port, args.connections, args.seconds))
+            for connections in counts:
+                for kind in ("hello", "decide", "batch"):
+                    requests = _requests(kind, key, port, 20_000, args.batch)
+                    r = asyncio.run(_drive(requests, port, connections, args.seconds))
+                    r["connections"] = connections
+                    r["decisions_per_second"] = r["per_second"] * (
+                        args.batch if kind == "batch" else 1 if kind == "decide" else 0
+                    )
+                    results[f"{kind}@{connections}"] = r
+            top = counts[-1]
+            half = results[f"decide@{top}"]["per_second"] / 2
+            requests = _requests("decide", key, port, 20_000)
+            paced = asyncio.run(_paced(requests, port, top, half, args.seconds))
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
-    table = Table(
-        title=f"one replica over HTTP ({args.connections} connections, {args.seconds:g} s)"
-    )
-    for column in ("subject", "requests/s", "p50 ms", "p99 ms", "statuses"):
+    table = Table(title=f"one replica over HTTP ({args.seconds:g} s per subject)")
+    for column in ("subject", "connections", "requests/s", "decisions/s", "p50 ms", "p99 ms"):
         table.add_column(column)
-    for kind, r in results.items():
-        per = BATCH if kind == "batch" else 1
-        r["decisions_per_second"] = r["per_second"] * per
+    for name, r in results.items():
         table.add_row(
-            kind,
-            f"{r['per_second']:,.0f}"
-            + ("" if kind == "hello" else f" ({r['decisions_per_second']:,.0f} decisions/s)"),
+            name.split("@")[0],
+            str(r["connections"]),
+            f"{r['per_second']:,.0f}",
+            f"{r['decisions_per_second']:,.0f}" if r["decisions_per_second"] else "",
             f"{r['p50_ms']:.2f}",
             f"{r['p99_ms']:.2f}",
-            json.dumps(r["statuses"]),
         )
-    out = console()
+    table.add_row(
+        "decide, open loop",
+        str(top),
+        f"{paced['requests'] / args.seconds:,.0f} (due {half:,.0f})",
+        "",
+        f"{paced['p50_ms']:.2f}",
+        f"{paced['p99_ms']:.2f}",
+    )
     out.print(table)
-    ratio = results["decide"]["per_second"] / results["hello"]["per_second"]
-    out.print(f"decide / hello: {ratio:.2f} (load {os.getloadavg()[0]:.1f})")
-    gain = results["batch"]["decisions_per_second"] / results["decide"]["decisions_per_second"]
-    out.print(f"decisions/s, batch of {BATCH} / one per request: {gain:.2f}")
+    rows = []
+    ratios = {}
+    for connections in counts:
+        ratio = (
+            results[f"decide@{connections}"]["per_second"]
+            / results[f"hello@{connections}"]["per_second"]
+        )
+        ratios[connections] = ratio
+        rows.append(
+            target_row(f"decide / hello, {connections} conn.", "zipf", ratio, "", ">=", 0.6)
+        )
+    batch_rate = max(results[f"batch@{c}"]["decisions_per_second"] for c in counts)
+    rows.append(
+        target_row(
+            f"batch of {args.batch} / in-process", "zipf", batch_rate / baseline, "", ">=", 0.5
+        )
+    )
+    rows.append(target_row("p99 at half the maximum rate", "zipf", paced["p99_ms"], "ms", "<=", 5))
+    out.print(targets_table(rows))
+    out.print(f"load average {os.getloadavg()[0]:.1f}")
     if args.json:
-        write_json(args.json, {"environment": environment(), "results": results, "ratio": ratio})
-    bad = {s for r in results.values() for s in r["statuses"] if int(s) != 200}
+        write_json(
+            args.json,
+            {
+                "environment": environment(),
+                "in_process_per_second": baseline,
+                "results": results,
+                "half_rate": paced,
+                "ratios": {str(c): r for c, r in ratios.items()},
+                "batch": args.batch,
+                "targets": rows,
+            },
+        )
+    bad = {s for r in [*results.values(), paced] for s in r["statuses"] if int(s) != 200}
     return 1 if bad else 0
 
 

@@ -25,17 +25,33 @@ def _run(args: list[str], out: Path) -> dict[str, object]:
     return data
 
 
-def test_http_load_reports_both_subjects(tmp_path: Path) -> None:
-    data = _run(["bench.http_load", "--seconds", "1", "--connections", "4"], tmp_path / "h.json")
+def test_http_load_reports_every_subject_and_target(tmp_path: Path) -> None:
+    data = _run(
+        ["bench.http_load", "--seconds", "1", "--connections", "1,4", "--batch", "20"],
+        tmp_path / "h.json",
+    )
     results = data["results"]
     assert isinstance(results, dict)
-    for subject in ("hello", "decide", "batch"):
-        r = results[subject]
-        assert r["requests"] > 0 and r["statuses"] == {"200": r["requests"]}
-        assert 0 < r["p50_ms"] <= r["p99_ms"]
-    assert results["batch"]["decisions_per_second"] == 50 * results["batch"]["per_second"]
-    ratio = results["decide"]["per_second"] / results["hello"]["per_second"]
-    assert abs(ratio - data["ratio"]) < 1e-9
+    for connections in (1, 4):
+        for subject in ("hello", "decide", "batch"):
+            r = results[f"{subject}@{connections}"]
+            assert r["requests"] > 0 and r["statuses"] == {"200": r["requests"]}
+            assert 0 < r["p50_ms"] <= r["p99_ms"]
+        batch = results[f"batch@{connections}"]
+        assert batch["decisions_per_second"] == 20 * batch["per_second"]
+        ratio = (
+            results[f"decide@{connections}"]["per_second"]
+            / results[f"hello@{connections}"]["per_second"]
+        )
+        assert abs(ratio - data["ratios"][str(connections)]) < 1e-9
+    half = data["half_rate"]
+    assert isinstance(half, dict)
+    assert half["rate"] == results["decide@4"]["per_second"] / 2
+    assert half["statuses"] == {"200": half["requests"]} and half["requests"] > 0
+    targets = data["targets"]
+    assert isinstance(targets, list) and len(targets) == 4
+    assert all(isinstance(t["pass"], bool) for t in targets)
+    assert data["in_process_per_second"] > 0
 
 
 def test_events_bench_writes_to_both_stores(tmp_path: Path) -> None:
