@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from datetime import UTC, datetime, timedelta, timezone
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Column, DateTime, MetaData, Table, insert, select, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 
 from linkgate.storage.engine import database_url, make_engine
 from linkgate.storage.groups import GroupStore
@@ -171,3 +173,41 @@ def test_naive_datetimes_are_refused() -> None:
     column_type = UTCDateTime()
     with pytest.raises(ValueError, match="naive"):
         column_type.process_bind_param(datetime(2025, 1, 1), make_engine("sqlite://").dialect)
+
+
+def test_a_postgresql_server_that_never_answers_fails_the_connect_in_bounded_time() -> None:
+    """A listener that accepts and then stays silent must not hold a request forever."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    port = listener.getsockname()[1]
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        for url, bound in (
+            (f"postgresql://postgres@127.0.0.1:{port}/test?connect_timeout=1", 4.0),
+            (f"postgresql://postgres@127.0.0.1:{port}/test", 9.0),
+        ):
+            engine = make_engine(url)
+            started = time.monotonic()
+            with pytest.raises(OperationalError), engine.connect():
+                pass
+            assert time.monotonic() - started < bound, url
+            engine.dispose()
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        for conn in held:
+            conn.close()
+        listener.close()

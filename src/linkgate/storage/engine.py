@@ -78,6 +78,12 @@ def is_postgresql(bind: Engine | Connection) -> bool:
     return bind.dialect.name == "postgresql"
 
 
+#: Seconds to wait for a PostgreSQL connection before the store counts as unreachable
+#: (a ``connect_timeout`` in the URL's query wins). Without it, a server that accepts and
+#: never answers would hold a request, and its thread, for as long as TCP lets it.
+POSTGRES_CONNECT_TIMEOUT_S = 5
+
+
 def make_engine(url: str | URL, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Engine:
     """An engine for ``url``: SQLite tuned for one process, PostgreSQL via psycopg 3."""
     parsed = normalise_url(url)
@@ -89,7 +95,10 @@ def make_engine(url: str | URL, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIM
         )
         _configure_sqlite(engine, sqlite_busy_timeout_ms)
         return engine
-    return create_engine(parsed, pool_pre_ping=True)
+    connect_args = (
+        {} if "connect_timeout" in parsed.query else {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
+    )
+    return create_engine(parsed, pool_pre_ping=True, connect_args=connect_args)
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
