@@ -7,9 +7,7 @@ import base64
 import hashlib
 import hmac
 import json
-import operator
 from collections.abc import Callable
-from functools import partial
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -120,6 +118,12 @@ def test_shim_sign_never_raises_another_exception(url: str, channel: Channel) ->
         assert shim.verify(token, KEYS, now=NOW, max_age=1).url == url
 
 
+def other_than(original: str, drawn: str) -> str:
+    """``drawn``, or a neighbour of it when it is ``original``: the draw must not depend on
+    the token (some tokens hold random nonces), or hypothesis cannot replay it."""
+    return drawn if drawn != original else chr(ord(drawn) ^ 1)
+
+
 @settings(max_examples=300)
 @given(claims, st.data())
 def test_any_single_character_change_of_a_shim_token_is_refused(
@@ -127,7 +131,7 @@ def test_any_single_character_change_of_a_shim_token_is_refused(
 ) -> None:
     token = shim.sign(value, KEYS)
     index = data.draw(st.integers(0, len(token) - 1))
-    replacement = data.draw(st.characters().filter(partial(operator.ne, token[index])))
+    replacement = other_than(token[index], data.draw(st.characters()))
     changed = token[:index] + replacement + token[index + 1 :]
     try:
         shim.verify(changed, KEYS, now=NOW, max_age=86_400)
@@ -149,7 +153,7 @@ def test_any_single_character_change_of_other_tokens_is_refused(data: st.DataObj
     for purpose, token in tokens.items():
         VERIFIERS[purpose](token)
         index = data.draw(st.integers(0, len(token) - 1))
-        replacement = data.draw(st.characters().filter(partial(operator.ne, token[index])))
+        replacement = other_than(token[index], data.draw(st.characters()))
         changed = token[:index] + replacement + token[index + 1 :]
         try:
             VERIFIERS[purpose](changed)
