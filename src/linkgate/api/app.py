@@ -125,9 +125,4 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
 
 def app_from_env() -> FastAPI:
     """The uvicorn factory: settings from the environment (``linkgate serve`` sets them)."""
-    import os
-    import sys
-
-    if os.environ.get("LG_EXP_SWITCH"):
-        sys.setswitchinterval(float(os.environ["LG_EXP_SWITCH"]))
     return create_app(Settings.from_env())
