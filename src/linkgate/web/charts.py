@@ -9,7 +9,7 @@ by a screen reader and by tests.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -79,6 +79,41 @@ def _legend(series: Sequence[Series], x: float, y: float) -> list[str]:
     return out
 
 
+def _open(title: str, width: float, height: float, css: str = "chart") -> list[str]:
+    """The start of a chart: the ``<svg>`` element and its title."""
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'width="100%" role="img" aria-label="{escape(title)}" class="{css}">',
+        f"<title>{escape(title)}</title>",
+    ]
+
+
+def _grid(
+    left: float, top: float, plot_w: float, plot_h: float, label: Callable[[int], str]
+) -> list[str]:
+    """Five horizontal grid lines from the bottom up, each labelled ``label(i)`` on the left."""
+    out = []
+    for i in range(5):
+        y = top + plot_h - plot_h * i / 4
+        out.append(
+            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>'
+        )
+        out.append(_text(left - 6, y + 4, label(i), anchor="end", color=AXIS))
+    return out
+
+
+def _baseline(left: float, top: float, plot_w: float, plot_h: float) -> str:
+    return (
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
+        f'stroke="{AXIS}"/>'
+    )
+
+
+def _empty(x: float, y: float, message: str) -> str:
+    """The note a chart shows instead of data (``class="empty"``)."""
+    return _text(x, y, message, anchor="middle", size=13, color=AXIS, extra=' class="empty"')
+
+
 def stacked_bars(
     labels: Sequence[str],
     series: Sequence[Series],
@@ -93,26 +128,16 @@ def stacked_bars(
     plot_w, plot_h = width - left - right, height - top - bottom
     totals = [sum(s.values[i] for s in series) for i in range(len(labels))]
     peak = nice_ceiling(max(totals, default=0))
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-label="{escape(title)}" class="chart">',
-        f"<title>{escape(title)}</title>",
-    ]
+    parts = _open(title, width, height)
     parts += _legend(series, left, 16)
-    for i in range(5):
-        value = peak * i / 4
-        y = top + plot_h - plot_h * i / 4
-        parts.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>'
-        )
-        parts.append(_text(left - 6, y + 4, f"{value:g}", anchor="end", color=AXIS))
+    parts += _grid(left, top, plot_w, plot_h, lambda i: f"{peak * i / 4:g}")
     count = max(len(labels), 1)
     slot = plot_w / count
     bar_w = max(slot * 0.72, 1.0)
     every = max(1, math.ceil(count / 8))
     for i, label in enumerate(labels):
         x = left + slot * i + (slot - bar_w) / 2
-        y = top + plot_h
+        y: float = top + plot_h
         for item in series:
             value = item.values[i]
             if value <= 0:
@@ -135,22 +160,9 @@ def stacked_bars(
                     color=AXIS,
                 )
             )
-    parts.append(
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
-        f'stroke="{AXIS}"/>'
-    )
+    parts.append(_baseline(left, top, plot_w, plot_h))
     if not any(totals):
-        parts.append(
-            _text(
-                left + plot_w / 2,
-                top + plot_h / 2,
-                empty,
-                anchor="middle",
-                size=13,
-                color=AXIS,
-                extra=' class="empty"',
-            )
-        )
+        parts.append(_empty(left + plot_w / 2, top + plot_h / 2, empty))
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -168,18 +180,9 @@ def grouped_bars(
     left, right, top, bottom = 52, 12, 34, 44
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = nice_ceiling(max((v for s in series for v in s.values), default=0))
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-label="{escape(title)}" class="chart">',
-        f"<title>{escape(title)}</title>",
-    ]
+    parts = _open(title, width, height)
     parts += _legend(series, left, 16)
-    for i in range(5):
-        y = top + plot_h - plot_h * i / 4
-        parts.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>'
-        )
-        parts.append(_text(left - 6, y + 4, f"{peak * i / 4:g}", anchor="end", color=AXIS))
+    parts += _grid(left, top, plot_w, plot_h, lambda i: f"{peak * i / 4:g}")
     slot = plot_w / max(len(labels), 1)
     bar_w = max(slot * 0.8 / max(len(series), 1), 1.0)
     for i, label in enumerate(labels):
@@ -197,22 +200,9 @@ def grouped_bars(
         parts.append(
             _text(left + slot * i + slot / 2, top + plot_h + 16, label, anchor="middle", color=AXIS)
         )
-    parts.append(
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
-        f'stroke="{AXIS}"/>'
-    )
+    parts.append(_baseline(left, top, plot_w, plot_h))
     if not any(v for s in series for v in s.values):
-        parts.append(
-            _text(
-                left + plot_w / 2,
-                top + plot_h / 2,
-                empty,
-                anchor="middle",
-                size=13,
-                color=AXIS,
-                extra=' class="empty"',
-            )
-        )
+        parts.append(_empty(left + plot_w / 2, top + plot_h / 2, empty))
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -247,18 +237,9 @@ def line_chart(
     def shown(value: float) -> str:
         return f"{value * 100:.0f}%" if percent else f"{value:g}"
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-label="{escape(title)}" class="chart">',
-        f"<title>{escape(title)}</title>",
-    ]
+    parts = _open(title, width, height)
     parts += _legend([Series(line.name, line.color, ()) for line in lines], left, 16)
-    for i in range(5):
-        y = top + plot_h - plot_h * i / 4
-        parts.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>'
-        )
-        parts.append(_text(left - 6, y + 4, shown(peak * i / 4), anchor="end", color=AXIS))
+    parts += _grid(left, top, plot_w, plot_h, lambda i: shown(peak * i / 4))
     count = max(len(labels), 1)
     step = plot_w / max(count - 1, 1)
     every = max(1, math.ceil(count / 8))
@@ -285,22 +266,9 @@ def line_chart(
             )
         if path:
             parts.append(_polyline(path, line.color))
-    parts.append(
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
-        f'stroke="{AXIS}"/>'
-    )
+    parts.append(_baseline(left, top, plot_w, plot_h))
     if not known:
-        parts.append(
-            _text(
-                left + plot_w / 2,
-                top + plot_h / 2,
-                empty,
-                anchor="middle",
-                size=13,
-                color=AXIS,
-                extra=' class="empty"',
-            )
-        )
+        parts.append(_empty(left + plot_w / 2, top + plot_h / 2, empty))
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -341,11 +309,7 @@ def timeline(spans: Sequence[Span], *, now: datetime, title: str, width: int = 7
         offset = (moment - start).total_seconds() / total
         return left + plot_w * min(max(offset, 0.0), 1.0)
 
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-label="{escape(title)}" class="chart timeline">',
-        f"<title>{escape(title)}</title>",
-    ]
+    parts = _open(title, width, height, "chart timeline")
     axis_y = top + row_h * max(len(spans), 1) + 6
     for i in range(6):
         moment = start + (end - start) * i / 5
@@ -421,11 +385,7 @@ def bars(
     height = top + row_h * max(len(rows), 1) + 10
     plot_w = width - label_width - right
     peak = max((r.value for r in rows), default=0.0) or 1.0
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-label="{escape(title)}" class="chart bars">',
-        f"<title>{escape(title)}</title>",
-    ]
+    parts = _open(title, width, height, "chart bars")
     for i, row in enumerate(rows):
         y = top + i * row_h
         w = plot_w * max(row.value, 0.0) / peak
@@ -438,17 +398,7 @@ def bars(
         )
         parts.append(_text(label_width + w + 6, y + 16, shown, color=AXIS))
     if not rows:
-        parts.append(
-            _text(
-                width / 2,
-                top + row_h / 2 + 4,
-                empty,
-                anchor="middle",
-                size=13,
-                color=AXIS,
-                extra=' class="empty"',
-            )
-        )
+        parts.append(_empty(width / 2, top + row_h / 2 + 4, empty))
     parts.append("</svg>")
     return Markup("".join(parts))
 
@@ -481,22 +431,12 @@ def line(
     high = max([*values, *([] if ceiling is None else [ceiling])], default=1.0)
     if high - low < 1e-9:
         low, high = low - 1, high + 1
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-        f'width="100%" role="img" aria-label="{escape(title)}" class="chart line">',
-        f"<title>{escape(title)}</title>",
-    ]
+    parts = _open(title, width, height, "chart line")
 
     def y_of(value: float) -> float:
         return top + plot_h - plot_h * (value - low) / (high - low)
 
-    for i in range(5):
-        value = low + (high - low) * i / 4
-        y = y_of(value)
-        parts.append(
-            f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{GRID}"/>'
-        )
-        parts.append(_text(left - 6, y + 4, f"{value:.4g}", anchor="end", color=AXIS))
+    parts += _grid(left, top, plot_w, plot_h, lambda i: f"{low + (high - low) * i / 4:.4g}")
     for t in thresholds:
         y = y_of(t.value)
         parts.append(
@@ -535,20 +475,7 @@ def line(
                 )
             )
     else:
-        parts.append(
-            _text(
-                left + plot_w / 2,
-                top + plot_h / 2,
-                empty,
-                anchor="middle",
-                size=13,
-                color=AXIS,
-                extra=' class="empty"',
-            )
-        )
-    parts.append(
-        f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" '
-        f'stroke="{AXIS}"/>'
-    )
+        parts.append(_empty(left + plot_w / 2, top + plot_h / 2, empty))
+    parts.append(_baseline(left, top, plot_w, plot_h))
     parts.append("</svg>")
     return Markup("".join(parts))
