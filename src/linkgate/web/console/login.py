@@ -10,6 +10,7 @@ Sign-ins, sign-outs and lockouts are written to the audit log.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
@@ -19,6 +20,7 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from linkgate.runtime import Runtime
+from linkgate.storage.console_sessions import ConsoleSession
 from linkgate.storage.console_users import ConsoleUser, check_username
 from linkgate.web.console.access import ConsoleDenied
 from linkgate.web.console.lockout import locked_until
@@ -26,8 +28,10 @@ from linkgate.web.console.passwords import hash_password, needs_rehash, verify_p
 from linkgate.web.console.registry import home
 from linkgate.web.console.render import render
 from linkgate.web.console.security import (
+    CONSOLE,
     CSRF_FIELD,
     HEADERS,
+    Door,
     client_address,
     csrf_ok,
     current_session,
@@ -205,24 +209,36 @@ async def login(request: Request) -> Response:
     return response
 
 
-@router.post("/console/logout")
-async def logout(request: Request) -> Response:
+async def sign_out(
+    request: Request,
+    area: str,
+    session: ConsoleSession | None,
+    door: Door,
+    denied: Callable[[int, str, ConsoleSession], Exception],
+) -> Response:
+    """End ``session`` in ``area`` (``console`` or ``portal``) if the form carries its CSRF
+    token, audited as ``{area}.logout``; ``denied`` makes the refusal when it does not."""
     runtime: Runtime = request.app.state.runtime
-    session = current_session(request)
     form = await request.form()
     token = form.get(CSRF_FIELD)
+    login = f"/{area}/login"
     if session is None:
-        return RedirectResponse("/console/login", status_code=303, headers=dict(HEADERS))
+        return RedirectResponse(login, status_code=303, headers=dict(HEADERS))
     if not csrf_ok(session, token if isinstance(token, str) else None):
-        raise ConsoleDenied(
-            403, "this form did not come from the console; you are still signed in", session
+        raise denied(
+            403, f"this form did not come from the {area}; you are still signed in", session
         )
-    response = RedirectResponse("/console/login", status_code=303, headers=dict(HEADERS))
-    end_session(request, response)
+    response = RedirectResponse(login, status_code=303, headers=dict(HEADERS))
+    end_session(request, response, door)
     runtime.stores.audit.append(
-        f"console:{session.username}", "console.logout", f"user:{session.username}", {}
+        f"{area}:{session.username}", f"{area}.logout", f"user:{session.username}", {}
     )
     return response
+
+
+@router.post("/console/logout")
+async def logout(request: Request) -> Response:
+    return await sign_out(request, "console", current_session(request), CONSOLE, ConsoleDenied)
 
 
 @router.get("/console")

@@ -12,13 +12,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from linkgate.runtime import Runtime
-from linkgate.web.console.login import check_sign_in
+from linkgate.web.console.login import check_sign_in, sign_out
 from linkgate.web.console.security import (
     CSRF_FIELD,
     HEADERS,
     client_address,
-    csrf_ok,
-    end_session,
     login_token,
     login_token_ok,
     set_login_cookie,
@@ -113,22 +111,7 @@ async def login(request: Request) -> Response:
 
 @router.post("/portal/logout")
 async def logout(request: Request) -> Response:
-    runtime: Runtime = request.app.state.runtime
-    session = portal_session(request)
-    form = await request.form()
-    token = form.get(CSRF_FIELD)
-    if session is None:
-        return RedirectResponse("/portal/login", status_code=303, headers=dict(HEADERS))
-    if not csrf_ok(session, token if isinstance(token, str) else None):
-        raise PortalDenied(
-            403, "this form did not come from the portal; you are still signed in", session
-        )
-    response = RedirectResponse("/portal/login", status_code=303, headers=dict(HEADERS))
-    end_session(request, response, PORTAL)
-    runtime.stores.audit.append(
-        f"portal:{session.username}", "portal.logout", f"user:{session.username}", {}
-    )
-    return response
+    return await sign_out(request, "portal", portal_session(request), PORTAL, PortalDenied)
 
 
 @router.get("/portal")
