@@ -10,6 +10,15 @@ from pathlib import Path
 from typing import IO, Any, NoReturn
 
 import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from sqlalchemy.engine import Engine
 
 from linkgate.periods import Period, PeriodError, parse_period
@@ -110,3 +119,18 @@ FROM_OPTION = typer.Option(
 TO_OPTION = typer.Option(
     ..., "--to", help="Last day (YYYY-MM-DD, counted whole) or time (ISO 8601, exclusive)."
 )
+
+
+def count_progress(description: str = "{task.description}", *, remaining: bool = False) -> Progress:
+    """A transient progress bar counting items on standard error, shown only on a terminal."""
+    err = Console(stderr=True)
+    return Progress(
+        TextColumn(description),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        *([TimeRemainingColumn()] if remaining else []),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )

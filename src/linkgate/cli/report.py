@@ -5,10 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from linkgate.cli.common import FROM_OPTION, TO_OPTION, fail, period_or_fail, store_engine
+from linkgate.cli.common import (
+    FROM_OPTION,
+    TO_OPTION,
+    count_progress,
+    fail,
+    period_or_fail,
+    store_engine,
+)
 from linkgate.cli.gateway import POLICY_OPTION, REGISTRY_OPTION
 from linkgate.cli.serve import DATABASE_OPTION
 from linkgate.cli.simulate import (
@@ -92,16 +97,7 @@ def transparency_cmd(
     if out.exists() and not out.is_dir():
         fail(f"cannot write into {out}: not a directory")
     engine = store_engine(database)
-    err = Console(stderr=True)
-    progress = Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
+    progress = count_progress()
     queries = 5
     with progress:
         task = progress.add_task("counting", total=queries + len(FILES))

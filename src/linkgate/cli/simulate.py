@@ -11,14 +11,13 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
-    MofNCompleteColumn,
     Progress,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
 
-from linkgate.cli.common import fail, period_or_fail, store_engine
+from linkgate.cli.common import count_progress, fail, period_or_fail, store_engine
 from linkgate.cli.gateway import POLICY_OPTION, REGISTRY_OPTION
 from linkgate.cli.serve import DATABASE_OPTION
 from linkgate.datafile import DataFileError
@@ -212,17 +211,7 @@ def replay_stored(
     """Replay the stored share decisions of ``period`` (see :mod:`linkgate.simulator.recorded`)."""
     classify = classifier_or_none(content)
     total = stored.events.count_shares(*period)
-    err = Console(stderr=True)
-    progress = Progress(
-        TextColumn("replaying"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
+    progress = count_progress("replaying", remaining=True)
     with progress:
         task = progress.add_task("replaying", total=total)
         return simulate(

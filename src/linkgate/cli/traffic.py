@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from linkgate.cli.common import FROM_OPTION, TO_OPTION, fail, period_or_fail, store_engine
+from linkgate.cli.common import (
+    FROM_OPTION,
+    TO_OPTION,
+    count_progress,
+    fail,
+    period_or_fail,
+    store_engine,
+)
 from linkgate.cli.serve import DATABASE_OPTION
 from linkgate.simulator.recorded import share_events
+from linkgate.simulator.schema import ShareEvent
 from linkgate.simulator.traffic import (
     DEFAULT_DAYS,
     DEFAULT_SEED,
@@ -49,39 +56,7 @@ def generate_cmd(
         spec = TrafficSpec(days, shares_per_day, seed, parse_start(start))
     except ValueError as exc:
         fail(str(exc))
-    err = Console(stderr=True)
-    progress = Progress(
-        TextColumn("generating"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
-    try:
-        handle = (
-            sys.stdout
-            if str(out) == "-"
-            else out.open("w", encoding="utf-8", newline="\n", errors="strict")
-        )
-    except OSError as exc:
-        fail(f"cannot write {out}: {exc.strerror or exc}")
-    count = 0
-    with progress:
-        task = progress.add_task("generate", total=spec.total)
-        try:
-            for event in generate(spec):
-                handle.write(event.to_line())
-                handle.write("\n")
-                count += 1
-                if count % PROGRESS_EVERY == 0:
-                    progress.update(task, completed=count)
-        finally:
-            if handle is not sys.stdout:
-                handle.close()
-    if str(out) != "-":
-        typer.echo(f"wrote {count:,} share events to {out}", err=True)
+    write_events(generate(spec), spec.total, out, "generating", errors="strict")
 
 
 @app.command("export")
@@ -99,29 +74,31 @@ def export_cmd(
     period = period_or_fail(start, end)
     events = EventStore(store_engine(database))
     total = events.count_shares(*period)
-    err = Console(stderr=True)
-    progress = Progress(
-        TextColumn("exporting"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    )
+    write_events(share_events(events.shares(*period)), total, out, "exporting")
+
+
+def write_events(
+    events: Iterable[ShareEvent],
+    total: int,
+    out: Path,
+    verb: str,
+    *,
+    errors: str = "surrogateescape",
+) -> None:
+    """Write share events as JSON Lines to ``out`` (``-``: standard output), with progress."""
     try:
         handle = (
             sys.stdout
             if str(out) == "-"
-            else out.open("w", encoding="utf-8", newline="\n", errors="surrogateescape")
+            else out.open("w", encoding="utf-8", newline="\n", errors=errors)
         )
     except OSError as exc:
         fail(f"cannot write {out}: {exc.strerror or exc}")
     count = 0
-    with progress:
-        task = progress.add_task("export", total=total)
+    with count_progress(verb) as progress:
+        task = progress.add_task(verb, total=total)
         try:
-            for event in share_events(events.shares(*period)):
+            for event in events:
                 handle.write(event.to_line())
                 handle.write("\n")
                 count += 1
