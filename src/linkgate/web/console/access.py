@@ -9,7 +9,7 @@ these to HTML responses.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -46,6 +46,12 @@ def viewer(page: Page) -> Callable[[Request], ConsoleSession]:
     return dependency
 
 
+def may(session: ConsoleSession, roles: Sequence[Role]) -> bool:
+    """Whether ``session`` may do what is for ``roles`` (and ``admin``); no roles: anyone
+    who may open the page. Pages use it to show only the forms the user may post."""
+    return not roles or session.role == "admin" or session.role in roles
+
+
 def actor(page: Page, *roles: Role) -> Callable[[Request], Awaitable[ConsoleSession]]:
     """Like :func:`viewer`, and the form must carry the session's CSRF token.
 
@@ -56,7 +62,7 @@ def actor(page: Page, *roles: Role) -> Callable[[Request], Awaitable[ConsoleSess
 
     async def dependency(request: Request) -> ConsoleSession:
         session = check(request)
-        if roles and session.role != "admin" and session.role not in roles:
+        if not may(session, roles):
             raise ConsoleDenied(
                 403,
                 f"the {session.role} role may not do this; it is for: {', '.join(roles)}",

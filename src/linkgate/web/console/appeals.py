@@ -13,11 +13,12 @@ from typing import Any, Final
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from linkgate.api.auth import Role
 from linkgate.casework import CaseError
 from linkgate.errors import RequestError
 from linkgate.runtime import Runtime
 from linkgate.storage.console_sessions import ConsoleSession
-from linkgate.web.console.access import actor, viewer
+from linkgate.web.console.access import actor, may, viewer
 from linkgate.web.console.forms import FormProblem, choice, refusal, text, typed
 from linkgate.web.console.registry import register
 from linkgate.web.console.render import render
@@ -26,7 +27,8 @@ from linkgate.web.console.security import HEADERS
 PAGE = register("appeals", "/console/appeals", "Appeals", ("operator", "reviewer"), 50)
 router = APIRouter(include_in_schema=False)
 SEE = Depends(viewer(PAGE))
-DECIDE = Depends(actor(PAGE, "reviewer"))
+DECIDERS: Final[tuple[Role, ...]] = ("reviewer",)
+DECIDE = Depends(actor(PAGE, *DECIDERS))
 OUTCOMES: Final = ("granted", "denied")
 
 
@@ -56,7 +58,7 @@ def _page(
         appeals=open_,
         overdue=sum(1 for a in open_ if a.overdue(now)),
         decided=decided[:20],
-        may_decide=session.role in ("reviewer", "admin"),
+        may_decide=may(session, DECIDERS),
         failed=failed,
         problem=problem,
         problem_listed=any(a.id == failed for a in open_),

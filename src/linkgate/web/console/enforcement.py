@@ -9,16 +9,17 @@ operators (and admins), as in the API.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from linkgate.api.auth import Role
 from linkgate.casework import CaseError
 from linkgate.runtime import Runtime
 from linkgate.storage.accounts import AccountAction
 from linkgate.storage.console_sessions import ConsoleSession
-from linkgate.web.console.access import actor, viewer
+from linkgate.web.console.access import actor, may, viewer
 from linkgate.web.console.forms import FormProblem, refusal, text, typed
 from linkgate.web.console.registry import register
 from linkgate.web.console.render import render
@@ -27,7 +28,8 @@ from linkgate.web.console.security import HEADERS
 PAGE = register("enforcement", "/console/enforcement", "Enforcement", ("operator", "reviewer"), 70)
 router = APIRouter(include_in_schema=False)
 SEE = Depends(viewer(PAGE))
-LIFT = Depends(actor(PAGE, "operator"))
+LIFTERS: Final[tuple[Role, ...]] = ("operator",)
+LIFT = Depends(actor(PAGE, *LIFTERS))
 LIMIT = 200
 
 
@@ -63,7 +65,7 @@ def _page(
         actions=actions,
         account=account,
         active=active,
-        may_lift=session.role in ("operator", "admin"),
+        may_lift=may(session, LIFTERS),
         failed=failed,
         problem=problem,
         problem_listed=any(a.id == failed for a in actions),

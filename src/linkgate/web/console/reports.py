@@ -8,17 +8,18 @@ runs them, audited as ``console:<username>``. Reviewing is for reviewers
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
+from linkgate.api.auth import Role
 from linkgate.casework import CaseError, weights_to_dict
 from linkgate.errors import RequestError
 from linkgate.runtime import Runtime
 from linkgate.storage.console_sessions import ConsoleSession
 from linkgate.vocabulary import REPORT_CATEGORIES
-from linkgate.web.console.access import actor, viewer
+from linkgate.web.console.access import actor, may, viewer
 from linkgate.web.console.forms import FormProblem, choice, refusal, text, typed
 from linkgate.web.console.registry import register
 from linkgate.web.console.render import render
@@ -27,12 +28,13 @@ from linkgate.web.console.security import HEADERS
 PAGE = register("reports", "/console/reports", "Reports", ("operator", "reviewer"), 40)
 router = APIRouter(include_in_schema=False)
 SEE = Depends(viewer(PAGE))
-REVIEW = Depends(actor(PAGE, "reviewer"))
+REVIEWERS: Final[tuple[Role, ...]] = ("reviewer",)
+REVIEW = Depends(actor(PAGE, *REVIEWERS))
 OUTCOMES = ("upheld", "rejected")
 
 
 def may_review(session: ConsoleSession) -> bool:
-    return session.role in ("reviewer", "admin")
+    return may(session, REVIEWERS)
 
 
 def _page(
