@@ -164,12 +164,6 @@ def run_hypothesis(args: argparse.Namespace) -> int:
     @given(inputs)
     def one(data: bytes) -> None:
         nonlocal count
-        if count == args.inputs:
-            # Done: leave at once, before libFuzzer's own teardown and timers.
-            progress.update(task, completed=count)
-            progress.stop()
-            _summary(args.target, "atheris", count, time.perf_counter() - started, 0)
-            os._exit(0)
         count += 1
         if count % 1000 == 0:
             rate = count / (time.perf_counter() - started)
