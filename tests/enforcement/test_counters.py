@@ -5,9 +5,12 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import redis
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linkgate.enforcement.counters import (
     CountPlan,
@@ -16,6 +19,7 @@ from linkgate.enforcement.counters import (
     Share,
     ShareCounter,
 )
+from linkgate.enforcement.spam import Counts
 from tests.services import redis_url_or_skip
 
 T0 = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -81,3 +85,61 @@ def test_one_share_to_several_recipients_counts_each(counter: ShareCounter) -> N
     c = counter.observe(several, PLAN)
     assert c.get("link_recipients", W[0]) == 3
     assert c.get("shares", W[0]) == 1
+
+
+def brute_counts(history: list[Share], share: Share, plan: CountPlan) -> Counts:
+    """The counts for ``share`` worked out from the whole history (itself included)."""
+    by: dict[tuple[str, timedelta], int] = {}
+    forwards: dict[timedelta, int] = {}
+    for measure, w, seconds in plan.items:
+        live = [h for h in history if h.at > share.at - seconds]
+        mine = [h for h in live if h.sender == share.sender]
+        if measure == "forwards":
+            forwards[w] = sum(h.link == share.link for h in live)
+        elif measure == "shares":
+            by[(measure, w)] = len(mine)
+        elif measure == "link_recipients":
+            by[(measure, w)] = len({r for h in mine if h.link == share.link for r in h.recipients})
+        elif share.platform is not None:
+            by[(measure, w)] = len(
+                {r for h in mine if h.platform == share.platform for r in h.recipients}
+            )
+    return Counts(by, forwards)
+
+
+shares_drawn = st.lists(
+    st.tuples(
+        st.sampled_from(["s1", "s2", "s3"]),
+        st.lists(st.sampled_from(["a", "b", "c", "d", "e"]), max_size=3, unique=True),
+        st.sampled_from(["https://a.top/x", "https://a.top/y", "https://b.top/"]),
+        st.sampled_from(["jd", "pdd", None]),
+        st.floats(min_value=0, max_value=900),  # seconds after the previous share
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(shares_drawn)
+def test_local_counts_match_a_brute_force_count(drawn: list[Any]) -> None:
+    plan = CountPlan.of(WANTS, (*F, timedelta(minutes=10)))
+    counter = LocalCounter()
+    history: list[Share] = []
+    at = T0.timestamp()
+    for i, (sender, recipients, link, platform, gap) in enumerate(drawn):
+        at += gap
+        s = Share(f"e{i}", sender, tuple(recipients), link, platform, at)
+        history.append(s)
+        assert counter.observe(s, plan) == brute_counts(history, s, plan)
+
+
+def test_a_sender_reaching_many_people_is_counted_exactly() -> None:
+    """180,000 recipients live in the window at once; expiry keeps the count exact."""
+    plan = CountPlan.of([("platform_recipients", timedelta(hours=1))], ())
+    counter = LocalCounter()
+    start = T0.timestamp()
+    window = 3600.0
+    n = 200_000
+    for i in range(n):  # one new recipient every 0.02 s: 180,000 live in the window
+        c = counter.observe(Share(f"e{i}", "s", (f"r{i}",), "l", "jd", start + i * 0.02), plan)
+    assert c.get("platform_recipients", timedelta(hours=1)) == int(window / 0.02)

@@ -14,16 +14,19 @@ import hashlib
 import threading
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from linkgate.enforcement.spam import Counts
 
 
-@dataclass(frozen=True, slots=True)
-class Share:
-    """One share as the counters see it: pseudonymous ids and the canonical link."""
+class Share(NamedTuple):
+    """One share as the counters see it: pseudonymous ids and the canonical link.
+
+    A named tuple: one is made for every counted share, and it is the cheapest
+    immutable record to make.
+    """
 
     event: str
     sender: str
@@ -39,6 +42,11 @@ class CountPlan:
     """Which counts to keep, compiled once per policy: (measure, window, seconds) each."""
 
     items: tuple[tuple[str, timedelta, float], ...]
+    steps: tuple[Step, ...] = field(default=(), compare=False, repr=False)
+    """The items as the in-process counter walks them (see :func:`_steps`)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "steps", _steps(self.items))
 
     @classmethod
     def of(
@@ -59,95 +67,172 @@ def _link_key(link: str) -> str:
     return hashlib.sha256(link.encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
-class _Events:
-    """Event times, oldest first."""
+_LINK, _PLATFORM, _SHARES, _FORWARDS = 0, 1, 2, 3
+_KINDS = {"link_recipients": _LINK, "platform_recipients": _PLATFORM, "shares": _SHARES}
 
-    __slots__ = ("start", "times")
+Step = tuple[int, int, Any, float]
+"""(kind, index, output key, seconds): ``index`` is the step's slot in the sender's
+state (distinct and share counts) or in the link's state (forward counts)."""
 
-    def __init__(self) -> None:
-        self.times: list[float] = []
-        self.start = 0
 
-    def add(self, now: float, horizon: float) -> None:
-        times = self.times
-        times.append(now)
-        start = bisect_right(times, horizon, self.start)
-        if start > 1024 and start * 2 > len(times):
-            del times[:start]
-            start = 0
-        self.start = start
+def _steps(items: Sequence[tuple[str, timedelta, float]]) -> tuple[Step, ...]:
+    sender_slots = 0
+    link_slots = 0
+    out: list[Step] = []
+    for measure, w, seconds in items:
+        kind = _KINDS.get(measure, _FORWARDS)
+        if kind == _FORWARDS:
+            out.append((kind, link_slots, w, seconds))
+            link_slots += 1
+        else:
+            out.append((kind, sender_slots, (measure, w), seconds))
+            sender_slots += 1
+    return tuple(out)
 
-    def count_since(self, since: float) -> int:
-        return len(self.times) - bisect_right(self.times, since, self.start)
+
+class _Times:
+    """Event times, oldest first; the live ones start at ``head``."""
+
+    __slots__ = ("head", "times")
+
+    def __init__(self, now: float) -> None:
+        self.head = 0
+        self.times = [now]
 
 
 class _Distinct:
-    """Members seen within one window, by last-seen time, oldest first (dicts keep order)."""
+    """Distinct members by subject within one window.
 
-    __slots__ = ("seen",)
+    ``seen`` maps each subject to its members' last-seen times; ``log`` lists
+    every (time, subject, member) sighting in time order, live from ``head``.
+    Trimming walks the log from the oldest end and forgets a member when its
+    oldest sighting is its last one, and a subject when it has no members
+    left, so the work per share is amortised constant and memory follows the
+    window.
+    """
+
+    __slots__ = ("head", "log", "seen")
 
     def __init__(self) -> None:
-        self.seen: dict[str, float] = {}
+        self.seen: dict[str, dict[str, float]] = {}
+        self.log: list[tuple[float, str, str]] = []
+        self.head = 0
 
-    def add(self, member: str, now: float, since: float) -> int:
-        """Record ``member`` at ``now``, forget who was last seen at or before ``since``,
-        and return how many are left (amortised constant time)."""
+    def trim(self, since: float) -> None:
+        log = self.log
         seen = self.seen
-        seen.pop(member, None)
-        seen[member] = now
-        while True:
-            oldest = next(iter(seen))
-            if seen[oldest] > since:
-                return len(seen)
-            del seen[oldest]
+        head = self.head
+        end = len(log)
+        while head < end:
+            at, subject, member = log[head]
+            if at > since:
+                break
+            head += 1
+            members = seen.get(subject)  # gone if sighted twice at one time
+            if members is not None and members.get(member) == at:
+                del members[member]
+                if not members:
+                    del seen[subject]
+        if head > 1024 and head * 2 > end:
+            del log[:head]
+            head = 0
+        self.head = head
 
 
 class LocalCounter:
     """Counts in this process (the embedded default, and the fallback when Redis is away).
 
-    Distinct counts keep, per (sender, link or platform, window), members by
-    last-seen time, trimmed from the oldest end; event counts keep a list of
-    times, trimmed by bisection. Both are amortised constant time per share.
+    State is kept per sender (for each distinct count, recipients by link or
+    platform; share times) and per link (forward times), one slot per plan
+    step, so one share looks up two table entries. Distinct counts forget
+    members through a log of sightings (:class:`_Distinct`); event counts keep
+    a list of times, trimmed by bisection. Both are amortised constant time
+    per share.
+
+    A plan with other measures or windows (a newly published policy that
+    changed them) starts the counts afresh; more than ``max_keys`` entries do
+    too, which bounds memory.
     """
 
     def __init__(self, *, max_keys: int = 500_000) -> None:
-        self._distinct: dict[tuple[str, str, float], _Distinct] = {}
-        self._events: dict[tuple[str, str, float], _Events] = {}
+        self._senders: dict[str, list[Any]] = {}
+        self._links: dict[str, list[_Times | None]] = {}
+        self._plan: CountPlan | None = None
+        self._keys = 0
         self._lock = threading.Lock()
         self._max_keys = max_keys
 
+    def _restart(self, plan: CountPlan) -> None:
+        if self._plan is None or self._plan.items != plan.items:
+            self._senders.clear()
+            self._links.clear()
+            self._keys = 0
+        self._plan = plan
+
     def observe(self, share: Share, plan: CountPlan) -> Counts:
         now = share.at
+        recipients = share.recipients
         by: dict[tuple[str, timedelta], int] = {}
         forwards: dict[timedelta, int] = {}
         with self._lock:
-            if len(self._distinct) + len(self._events) > self._max_keys:
-                self._distinct.clear()
-                self._events.clear()
-            for measure, w, seconds in plan.items:
-                if measure == "link_recipients" or measure == "platform_recipients":
-                    subject = share.link if measure == "link_recipients" else share.platform
+            if plan is not self._plan:
+                self._restart(plan)
+            if self._keys > self._max_keys:
+                self._plan = None
+                self._restart(plan)
+            state = self._senders.get(share.sender)
+            if state is None:
+                state = self._senders[share.sender] = [None] * len(plan.steps)
+                self._keys += 1
+            linked: list[_Times | None] | None = None
+            for kind, index, out, seconds in plan.steps:
+                since = now - seconds
+                if kind <= _PLATFORM:
+                    subject = share.link if kind == _LINK else share.platform
                     if subject is None:
                         continue
-                    key = (share.sender, subject, seconds)
-                    members = self._distinct.get(key)
-                    if members is None:
-                        members = self._distinct[key] = _Distinct()
-                    for recipient in share.recipients:
-                        count = members.add(recipient, now, now - seconds)
-                    by[(measure, w)] = count if share.recipients else len(members.seen)
+                    distinct: _Distinct | None = state[index]
+                    if distinct is None:
+                        distinct = state[index] = _Distinct()
+                    log = distinct.log
+                    if distinct.head < len(log) and log[distinct.head][0] <= since:
+                        distinct.trim(since)
+                    seen = distinct.seen.get(subject)
+                    if seen is None:
+                        seen = distinct.seen[subject] = {}
+                    for recipient in recipients:
+                        seen[recipient] = now
+                        log.append((now, subject, recipient))
+                    by[out] = len(seen)
                     continue
-                subject = share.sender if measure == "shares" else share.link
-                ekey = (measure, subject, seconds)
-                events = self._events.get(ekey)
-                if events is None:
-                    events = self._events[ekey] = _Events()
-                events.add(now, now - seconds)
-                count = len(events.times) - events.start
-                if measure == "forwards":
-                    forwards[w] = count
+                if kind == _SHARES:
+                    slots = state
                 else:
-                    by[(measure, w)] = count
+                    if linked is None:
+                        linked = self._links.get(share.link)
+                        if linked is None:
+                            linked = self._links[share.link] = [None] * len(plan.steps)
+                            self._keys += 1
+                    slots = linked
+                found: _Times | None = slots[index]
+                if found is None:
+                    slots[index] = _Times(now)
+                    count = 1
+                else:
+                    times = found.times
+                    times.append(now)
+                    head = found.head
+                    if times[head] <= since:
+                        head = bisect_right(times, since, head)
+                        if head > 1024 and head * 2 > len(times):
+                            del times[:head]
+                            head = 0
+                        found.head = head
+                    count = len(times) - head
+                if kind == _FORWARDS:
+                    forwards[out] = count
+                else:
+                    by[out] = count
         return Counts(by, forwards)
 
 

@@ -21,9 +21,10 @@ by the share that makes the count ``limit + 1``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from types import MappingProxyType
+from typing import Any, Literal, NamedTuple
 
 from linkgate.enforcement.senders import SenderAction
 
@@ -76,12 +77,18 @@ class SpamParams:
         return tuple(dict.fromkeys((t.measure, t.window) for t in self.thresholds))
 
 
-@dataclass(frozen=True, slots=True)
-class Counts:
-    """Sliding-window counts for one share, by measure and window (this share included)."""
+_NONE: Mapping[Any, int] = MappingProxyType({})
 
-    by: Mapping[tuple[str, timedelta], int] = field(default_factory=dict)
-    forwards: Mapping[timedelta, int] = field(default_factory=dict)
+
+class Counts(NamedTuple):
+    """Sliding-window counts for one share, by measure and window (this share included).
+
+    A named tuple: one is made for every counted share, and it is the cheapest
+    immutable record to make.
+    """
+
+    by: Mapping[tuple[str, timedelta], int] = _NONE
+    forwards: Mapping[timedelta, int] = _NONE
 
     def get(self, measure: str, window: timedelta) -> int:
         return self.by.get((measure, window), 0)
