@@ -143,3 +143,19 @@ def test_a_sender_reaching_many_people_is_counted_exactly() -> None:
     for i in range(n):  # one new recipient every 0.02 s: 180,000 live in the window
         c = counter.observe(Share(f"e{i}", "s", (f"r{i}",), "l", "jd", start + i * 0.02), plan)
     assert c.get("platform_recipients", timedelta(hours=1)) == int(window / 0.02)
+
+
+def test_redis_counting_goes_on_after_the_server_forgets_its_scripts() -> None:
+    client = redis.Redis.from_url(redis_url_or_skip())
+    prefix = f"linkgate:test:{secrets.token_hex(6)}:"
+    counter = RedisCounter(client, prefix=prefix)
+    try:
+        counter.observe(share(1, "r1", 0), PLAN)
+        client.script_flush()  # as a restarted server without persistence would
+        c = counter.observe(share(2, "r2", 1), PLAN)
+        assert c.get("link_recipients", W[0]) == 2
+        assert c.forwards[F[0]] == 2
+    finally:
+        for key in client.scan_iter(f"{prefix}*"):
+            client.delete(key)
+        client.close()

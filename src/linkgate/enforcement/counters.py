@@ -4,7 +4,7 @@ One ``observe`` call records a share and returns every count the rules
 need, in one step: distinct recipients of the same link and of the same
 platform's links per sender, shares per sender, and shares of the link
 overall, each over the configured windows. The Redis version does this in
-one pipelined ``MULTI``/``EXEC`` round trip, so counts are global and exact
+one round trip (a server-side script), so counts are global and exact
 across replicas. Keys carry only pseudonyms and link hashes.
 """
 
@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, NamedTuple, Protocol
+
+from redis.exceptions import NoScriptError
 
 from linkgate.enforcement.spam import Counts
 
@@ -236,46 +238,80 @@ class LocalCounter:
         return Counts(by, forwards)
 
 
+_OBSERVE_LUA = """
+-- KEYS: one sorted set (member -> time) per count.
+-- ARGV: now, then for each key: horizon, ttl, n, and n members.
+local now = ARGV[1]
+local at = 2
+local out = {}
+for i, key in ipairs(KEYS) do
+  local horizon = ARGV[at]
+  local ttl = ARGV[at + 1]
+  local n = tonumber(ARGV[at + 2])
+  at = at + 3
+  for j = 1, n do
+    redis.call('ZADD', key, now, ARGV[at])
+    at = at + 1
+  end
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', horizon)
+  out[i] = redis.call('ZCARD', key)
+  redis.call('EXPIRE', key, ttl)
+end
+return out
+"""
+
+
 class RedisCounter:
-    """Counts in Redis sorted sets (member → time), one pipelined transaction per share."""
+    """Counts in Redis sorted sets (member → time), one script call per share.
+
+    The script adds the share to every count, drops what left the window and
+    reads the counts, atomically and in one round trip (``EVALSHA``; the
+    script is loaded again if the server forgot it).
+    """
 
     def __init__(self, client: Any, *, prefix: str = "linkgate:cnt:") -> None:
         self._client = client
         self._prefix = prefix
+        self._sha = hashlib.sha1(_OBSERVE_LUA.encode()).hexdigest()
+
+    def _run(self, keys: list[str], args: list[Any]) -> list[int]:
+        try:
+            return self._client.evalsha(self._sha, len(keys), *keys, *args)  # type: ignore[no-any-return]
+        except NoScriptError:  # a restarted or flushed server: load the script and go on
+            self._client.script_load(_OBSERVE_LUA)
+            return self._client.evalsha(self._sha, len(keys), *keys, *args)  # type: ignore[no-any-return]
 
     def observe(self, share: Share, plan: CountPlan) -> Counts:
         now = share.at
         link = _link_key(share.link)
         p = self._prefix
-        pipe = self._client.pipeline(transaction=True)
-        answers: list[tuple[str, timedelta, int]] = []  # measure, window, index of the count
-        calls = 0
+        keys: list[str] = []
+        args: list[Any] = [repr(now)]
+        answers: list[tuple[str, timedelta]] = []
         for measure, w, seconds in plan.items:
+            span = int(seconds)
+            members: Sequence[str]
             if measure == "shares":
-                key, member = f"{p}sh:{share.sender}:{int(seconds)}", share.event
+                key, members = f"{p}sh:{share.sender}:{span}", (share.event,)
             elif measure == "forwards":
-                key, member = f"{p}fw:{link}:{int(seconds)}", share.event
+                key, members = f"{p}fw:{link}:{span}", (share.event,)
             elif measure == "link_recipients":
-                key, member = f"{p}sl:{share.sender}:{link}:{int(seconds)}", None
+                key, members = f"{p}sl:{share.sender}:{link}:{span}", share.recipients
             elif share.platform is not None:
-                key, member = f"{p}sp:{share.sender}:{share.platform}:{int(seconds)}", None
+                key, members = f"{p}sp:{share.sender}:{share.platform}:{span}", share.recipients
             else:
                 continue
-            members = {member: now} if member is not None else dict.fromkeys(share.recipients, now)
             if not members:
                 continue
-            pipe.zadd(key, members)
-            pipe.zremrangebyscore(key, "-inf", now - seconds)
-            pipe.zcard(key)
-            pipe.expire(key, int(seconds) + 60)
-            answers.append((measure, w, calls + 2))
-            calls += 4
-        results = pipe.execute() if calls else []
+            keys.append(key)
+            args += (repr(now - seconds), span + 60, len(members), *members)
+            answers.append((measure, w))
+        results = self._run(keys, args) if keys else []
         by: dict[tuple[str, timedelta], int] = {}
         forwards: dict[timedelta, int] = {}
-        for measure, w, index in answers:
+        for (measure, w), count in zip(answers, results, strict=True):
             if measure == "forwards":
-                forwards[w] = int(results[index])
+                forwards[w] = int(count)
             else:
-                by[(measure, w)] = int(results[index])
+                by[(measure, w)] = int(count)
         return Counts(by, forwards)
