@@ -30,11 +30,15 @@ class Pseudonymizer:
 
     def __init__(self, key: bytes) -> None:
         self._key = key
+        # Keyed once; each id hashes on a copy. (The one-shot hmac.digest would let
+        # go of the interpreter lock for every id, and the event writer takes it.)
+        self._base = hmac.new(key, None, hashlib.sha256)
 
     def __call__(self, value: str | None) -> str | None:
         if value is None:
             return None
-        digest = hmac.new(self._key, value.encode("utf-8", "surrogatepass"), hashlib.sha256)
+        digest = self._base.copy()
+        digest.update(value.encode("utf-8", "surrogatepass"))
         return digest.hexdigest()[:24]
 
 
