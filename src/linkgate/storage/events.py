@@ -6,16 +6,17 @@ counts (in the same transaction), which credit scores divide complaints by.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import pairwise
+from itertools import chain, pairwise
 from operator import itemgetter
 from typing import Any, Final, cast
 
 from sqlalchemy import Table, case, func, insert, select
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 
 from linkgate.storage.schema import DecisionEventRow, ShareCountRow
 from linkgate.storage.transactions import insert_for, write_transaction
@@ -113,6 +114,8 @@ class _Insert:
     sql: str
     convert: tuple[tuple[str, Callable[[Any], Any]], ...]
     values: Callable[[dict[str, Any]], Any]
+    row: str | None = None
+    """SQLite: the statement's ``VALUES`` group, repeated to insert many rows at once."""
 
     @classmethod
     def compile(cls, dialect: Dialect) -> _Insert:
@@ -128,7 +131,9 @@ class _Insert:
         values: Callable[[dict[str, Any]], Any] = (
             itemgetter(*(compiled.positiontup or ())) if compiled.positional else dict
         )
-        return cls(compiled.string, tuple(convert), values)
+        row = compiled.string.partition(" VALUES ")[2]
+        multi = dialect.name == "sqlite" and compiled.positional and row.startswith("(")
+        return cls(compiled.string, tuple(convert), values, row if multi else None)
 
     def parameters(self, events: Sequence[dict[str, Any]]) -> list[Any]:
         out = []
@@ -138,6 +143,25 @@ class _Insert:
                 event[name] = process(event[name])
             out.append(values(event))
         return out
+
+    def execute(self, connection: Connection, events: Sequence[dict[str, Any]]) -> None:
+        parameters = self.parameters(events)
+        if self.row is None:
+            connection.exec_driver_sql(self.sql, parameters)
+            return
+        # SQLite: many rows per statement. The driver lets go of the interpreter lock
+        # for each step of a statement and needs it back to bind the next row's
+        # values; while the request path holds it, each row of a batch would wait
+        # for it. Here each statement binds all its rows, then steps once.
+        limit = connection.connection.driver_connection.getlimit(  # type: ignore[union-attr]
+            sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER
+        )
+        step = max(1, limit // len(parameters[0]))
+        head = self.sql.partition(" VALUES ")[0]
+        for start in range(0, len(parameters), step):
+            chunk = parameters[start : start + step]
+            sql = f"{head} VALUES {', '.join([self.row] * len(chunk))}"
+            connection.exec_driver_sql(sql, tuple(chain.from_iterable(chunk)))
 
 
 class EventStore:
@@ -165,7 +189,7 @@ class EventStore:
             prepared = self._insert
             if prepared is None:
                 prepared = self._insert = _Insert.compile(connection.dialect)
-            connection.exec_driver_sql(prepared.sql, prepared.parameters(events))
+            prepared.execute(connection, events)
             if shares:
                 stmt = insert_for(connection, ShareCountRow)
                 upsert = stmt.on_conflict_do_update(
