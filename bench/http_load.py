@@ -10,7 +10,8 @@ next (no pipelining), for ``S`` seconds per subject after a one-second warm-up:
 
 ``hello``
     ``GET /hello``: the same middleware, exception handlers and JSON serialisation as the API,
-    no work. The ceiling of this server stack on this machine: the baseline.
+    no work, the first route the router tries. The ceiling of this server stack on this
+    machine: the baseline.
 ``batch``
     ``POST /v1/decisions:batch`` with :data:`BATCH` of the same decisions per request.
 ``decide``

@@ -9,7 +9,8 @@ Run ``python -m bench.http_server --port P --home DIR``. It
 3. builds the app with :func:`linkgate.api.app.create_app` over that runtime and adds
    ``GET /hello``, which returns a constant JSON object through the same middleware,
    exception handlers and response serialisation as the decision routes, so the hello-world
-   rate is the ceiling of this server stack rather than of a bare ASGI callable;
+   rate is the ceiling of this server stack rather than of a bare ASGI callable (it is the
+   first route matched: see :func:`add_hello`);
 4. serves it with uvicorn on ``127.0.0.1``: one worker, no access log, log level ``warning``,
    uvloop and httptools when they are installed (``uvicorn[standard]``).
 
@@ -44,11 +45,20 @@ def http_parser() -> str:
 
 
 def add_hello(app: FastAPI) -> None:
-    """Add ``GET /hello`` returning :data:`HELLO_BODY` to ``app``."""
+    """Add ``GET /hello`` returning :data:`HELLO_BODY` to ``app``, matched first.
+
+    The router tries routes in order, and the app has about a hundred (console and
+    portal pages after the API): appended last, the hello-world spent about 190 µs per
+    request finding its route, more than a decision spends in the gateway, which the
+    decision routes (near the front) never pay. First, it measures the stack alone.
+    """
 
     @app.get(HELLO_PATH, include_in_schema=False)
     async def hello() -> dict[str, str]:
         return HELLO_BODY
+
+    routes = app.router.routes
+    routes.insert(0, routes.pop())
 
 
 def write_key(home: Path, key: str) -> Path:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import queue
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -30,11 +30,15 @@ class Pseudonymizer:
 
     def __init__(self, key: bytes) -> None:
         self._key = key
+        # Keyed once; each id hashes on a copy. (The one-shot hmac.digest would let
+        # go of the interpreter lock for every id, and the event writer takes it.)
+        self._base = hmac.new(key, None, hashlib.sha256)
 
     def __call__(self, value: str | None) -> str | None:
         if value is None:
             return None
-        digest = hmac.new(self._key, value.encode("utf-8", "surrogatepass"), hashlib.sha256)
+        digest = self._base.copy()
+        digest.update(value.encode("utf-8", "surrogatepass"))
         return digest.hexdigest()[:24]
 
 
@@ -75,7 +79,14 @@ def event_row(
 
 
 class EventWriter:
-    """A bounded queue drained by one thread into ``sink`` (a batch writer)."""
+    """A bounded queue drained by one thread into ``sink`` (a batch writer).
+
+    The thread writes what has queued every ``flush_seconds``, or as soon as
+    ``batch_size`` rows wait, so a quiet server writes small batches within
+    ``flush_seconds`` and a busy one full batches: one transaction per event
+    costs ten times the rows' own work, and the thread holds the interpreter
+    lock while it prepares each batch, which the request path then waits for.
+    """
 
     def __init__(
         self,
@@ -86,9 +97,14 @@ class EventWriter:
         flush_seconds: float = FLUSH_SECONDS,
     ) -> None:
         self._sink = sink
-        self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue(maxsize=maxsize)
+        # Appending to and popping from a deque are atomic; a put takes no lock and
+        # wakes no thread unless a full batch is waiting.
+        self._rows: deque[dict[str, Any]] = deque()
+        self._maxsize = maxsize
         self._batch_size = batch_size
         self._flush_seconds = flush_seconds
+        self._due = threading.Event()
+        self._closing = False
         self.dropped = 0
         self.written = 0
         self.failed = 0
@@ -102,40 +118,31 @@ class EventWriter:
 
     def put(self, row: dict[str, Any]) -> bool:
         """Queue one event; False (and counted as dropped) when the queue is full."""
-        try:
-            self._queue.put_nowait(row)
-        except queue.Full:
+        rows = self._rows
+        waiting = len(rows)
+        if waiting >= self._maxsize:
             self.dropped += 1
             return False
+        rows.append(row)
+        if waiting + 1 >= self._batch_size and not self._due.is_set():
+            self._due.set()
         return True
 
     @property
     def pending(self) -> int:
-        return self._queue.qsize()
+        return len(self._rows)
 
     def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            batch: list[dict[str, Any]] = []
-            try:
-                item = self._queue.get(timeout=self._flush_seconds)
-            except queue.Empty:
-                continue
-            if item is None:
-                stopping = True
-            else:
-                batch.append(item)
-            while len(batch) < self._batch_size:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    stopping = True
-                    break
-                batch.append(item)
-            if batch:
-                self._write(batch)
+        rows = self._rows
+        while True:
+            self._due.wait(self._flush_seconds)
+            self._due.clear()
+            stopping = self._closing
+            while rows:
+                take = min(len(rows), self._batch_size)
+                self._write([rows.popleft() for _ in range(take)])
+            if stopping:
+                return
 
     def _write(self, batch: list[dict[str, Any]]) -> None:
         try:
@@ -161,8 +168,6 @@ class EventWriter:
         """Flush what is queued and stop the thread."""
         if not self._started:
             return
-        try:
-            self._queue.put(None, timeout=timeout)
-        except queue.Full:
-            return
+        self._closing = True
+        self._due.set()
         self._thread.join(timeout)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 LATENCY_BUCKETS = (
@@ -71,6 +73,16 @@ class Metrics:
             registry=self.registry,
         )
         self._revision: str | None = None
+        # The counter's child per (treatment, kind): looking it up by labels takes a lock.
+        self._decided: dict[tuple[str, str], Any] = {}
+
+    def decided(self, treatment: str, kind: str, seconds: float) -> None:
+        """Count one decision of ``kind`` with ``treatment`` that took ``seconds``."""
+        self.latency.observe(seconds)
+        child = self._decided.get((treatment, kind))
+        if child is None:
+            child = self._decided[(treatment, kind)] = self.decisions.labels(treatment, kind)
+        child.inc()
 
     def set_revision(self, revision: str) -> None:
         if revision != self._revision:

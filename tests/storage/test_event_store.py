@@ -233,3 +233,38 @@ def test_the_writer_keeps_a_batch_when_one_event_is_malformed(engine: Engine) ->
     writer.close()
     assert _count(engine) == 5
     assert writer.written == 5 and writer.failed == 1
+
+
+def test_a_batch_over_sqlites_parameter_limit_is_split_in_order(tmp_path: Any) -> None:
+    import sqlite3
+
+    from linkgate.storage.engine import make_engine
+    from linkgate.storage.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'limit.sqlite'}"
+    upgrade(url)
+    engine = make_engine(url)
+
+    @event_api.listens_for(engine, "connect")
+    def _small_limit(dbapi_connection: Any, connection_record: Any) -> None:
+        # Room for two rows' parameters per statement.
+        dbapi_connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 40)
+
+    try:
+        rows = [event(n, reasons=[f"r{n}"], viewer_hash=None if n % 2 else "v") for n in range(7)]
+        assert EventStore(engine).add_many(rows) == 7
+        with engine.connect() as conn:
+            stored = conn.execute(
+                select(
+                    DecisionEventRow.decision_id,
+                    DecisionEventRow.decided_at,
+                    DecisionEventRow.reasons,
+                    DecisionEventRow.viewer_hash,
+                ).order_by(DecisionEventRow.id)
+            ).all()
+        assert [tuple(r) for r in stored] == [
+            (f"d{n:016x}", T0 + timedelta(minutes=n), [f"r{n}"], None if n % 2 else "v")
+            for n in range(7)
+        ]
+    finally:
+        engine.dispose()

@@ -6,14 +6,17 @@ counts (in the same transaction), which credit scores divide complaints by.
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
-from itertools import pairwise
+from itertools import chain, pairwise
+from operator import itemgetter
 from typing import Any, Final, cast
 
 from sqlalchemy import Table, case, func, insert, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 
 from linkgate.storage.schema import DecisionEventRow, ShareCountRow
 from linkgate.storage.transactions import insert_for, write_transaction
@@ -79,8 +82,8 @@ SHARE_COLUMNS: Final = (
 
 def _event(index: int, row: Mapping[str, Any]) -> dict[str, Any]:
     """One event in its stored form, or ValueError naming the row and the field."""
-    unknown = sorted(set(row) - _KNOWN)
-    if unknown:
+    if not _KNOWN.issuperset(row):
+        unknown = sorted(set(row) - _KNOWN)
         raise ValueError(f"event {index}: unknown fields {', '.join(unknown)}")
     missing = [name for name in REQUIRED_FIELDS if row.get(name) is None]
     if missing:
@@ -103,11 +106,70 @@ def _event(index: int, row: Mapping[str, Any]) -> dict[str, Any]:
     return event
 
 
+@dataclass(frozen=True, slots=True)
+class _Insert:
+    """The event ``INSERT`` compiled for one dialect, and how each event becomes its
+    parameters: the column types' own bind conversions, as a Core insert applies them."""
+
+    sql: str
+    convert: tuple[tuple[str, Callable[[Any], Any]], ...]
+    values: Callable[[dict[str, Any]], Any]
+    row: str | None = None
+    """SQLite: the statement's ``VALUES`` group, repeated to insert many rows at once."""
+
+    @classmethod
+    def compile(cls, dialect: Dialect) -> _Insert:
+        table = cast(Table, DecisionEventRow.__table__)
+        names = REQUIRED_FIELDS + OPTIONAL_FIELDS
+        compiled = insert(table).compile(dialect=dialect, column_keys=list(names))
+        convert = []
+        for name in names:
+            process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                convert.append((name, process))
+        # Positional parameters in the statement's order; named ones: the event itself.
+        values: Callable[[dict[str, Any]], Any] = (
+            itemgetter(*(compiled.positiontup or ())) if compiled.positional else dict
+        )
+        row = compiled.string.partition(" VALUES ")[2]
+        multi = dialect.name == "sqlite" and compiled.positional and row.startswith("(")
+        return cls(compiled.string, tuple(convert), values, row if multi else None)
+
+    def parameters(self, events: Sequence[dict[str, Any]]) -> list[Any]:
+        out = []
+        values = self.values
+        for event in events:
+            for name, process in self.convert:
+                event[name] = process(event[name])
+            out.append(values(event))
+        return out
+
+    def execute(self, connection: Connection, events: Sequence[dict[str, Any]]) -> None:
+        parameters = self.parameters(events)
+        if self.row is None:
+            connection.exec_driver_sql(self.sql, parameters)
+            return
+        # SQLite: many rows per statement. The driver lets go of the interpreter lock
+        # for each step of a statement and needs it back to bind the next row's
+        # values; while the request path holds it, each row of a batch would wait
+        # for it. Here each statement binds all its rows, then steps once.
+        limit = connection.connection.driver_connection.getlimit(  # type: ignore[union-attr]
+            sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER
+        )
+        step = max(1, limit // len(parameters[0]))
+        head = self.sql.partition(" VALUES ")[0]
+        for start in range(0, len(parameters), step):
+            chunk = parameters[start : start + step]
+            sql = f"{head} VALUES {', '.join([self.row] * len(chunk))}"
+            connection.exec_driver_sql(sql, tuple(chain.from_iterable(chunk)))
+
+
 class EventStore:
     """The decision log. Callers batch events; one batch is one transaction."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
+        self._insert: _Insert | None = None
 
     def add_many(self, rows: Sequence[Mapping[str, Any]]) -> int:
         """Store a batch of events in one transaction (all or none); returns how many."""
@@ -120,10 +182,14 @@ class EventStore:
                 day = event["decided_at"].date()
                 shares[(day, event["platform"] or "", event["domain"] or "")] += 1
         with write_transaction(self._engine) as connection:
-            # Core statements with many parameter sets: one compiled statement each,
-            # executed as a batch (per-row ORM work or one statement per count would
-            # cost more than the rows themselves).
-            connection.execute(insert(cast(Table, DecisionEventRow.__table__)), events)
+            # The rows go to the driver as one batch of parameter sets for a statement
+            # compiled once: per-row ORM work, or Core's own per-row parameter handling
+            # (most of the writer's time, and the writer holds the interpreter lock the
+            # request path needs), would cost more than the rows themselves.
+            prepared = self._insert
+            if prepared is None:
+                prepared = self._insert = _Insert.compile(connection.dialect)
+            prepared.execute(connection, events)
             if shares:
                 stmt = insert_for(connection, ShareCountRow)
                 upsert = stmt.on_conflict_do_update(

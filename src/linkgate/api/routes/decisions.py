@@ -7,7 +7,9 @@ import time
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 from pydantic import ValidationError
+from pydantic_core import to_json
 
 from linkgate.api.auth import Caller, require
 from linkgate.api.problems import Problem
@@ -75,9 +77,7 @@ def decide_one(runtime: Runtime, fields: dict[str, Any], kind: str = "share") ->
     decision = runtime.gateway.decide(url, **kwargs)
     if shadow is not None:
         runtime.shadow_log.put(shadow, kind, url, kwargs, decision)
-    metrics = runtime.metrics
-    metrics.latency.observe(time.perf_counter() - started)
-    metrics.decisions.labels(decision.treatment, kind).inc()
+    runtime.metrics.decided(decision.treatment, kind, time.perf_counter() - started)
     runtime.events.put(
         event_row(
             decision,
@@ -118,20 +118,38 @@ def decision_body(runtime: Runtime, decision: Decision, group: str | None) -> di
     return body
 
 
-@router.post("/v1/decisions", summary="Decide how a shared link may open")
+def json_response(content: dict[str, Any]) -> Response:
+    """``content`` as the JSON the framework would send for it, serialised once.
+
+    The framework would validate the body against the declared response model, then
+    serialise it with the same serialiser (pydantic's): for a decision, or a batch of
+    them, built here from plain values, the validation only copies.
+    """
+    return Response(to_json(content), media_type="application/json")
+
+
+@router.post(
+    "/v1/decisions",
+    summary="Decide how a shared link may open",
+    response_model=dict[str, Any],
+)
 async def post_decision(
     body: DecisionIn, request: Request, caller: Caller = Depends(require("integrator"))
-) -> dict[str, Any]:
+) -> Response:
     runtime: Runtime = request.app.state.runtime
     fields = body.model_dump()
     decision = decide_one(runtime, fields)
-    return decision_body(runtime, decision, body.group)
+    return json_response(decision_body(runtime, decision, body.group))
 
 
-@router.post("/v1/decisions:batch", summary="Decide up to the batch limit of links, in order")
+@router.post(
+    "/v1/decisions:batch",
+    summary="Decide up to the batch limit of links, in order",
+    response_model=BatchOut,
+)
 async def post_batch(
     body: BatchIn, request: Request, caller: Caller = Depends(require("integrator"))
-) -> BatchOut:
+) -> Response:
     runtime: Runtime = request.app.state.runtime
     limit = runtime.settings.max_batch
     if len(body.items) > limit:
@@ -167,4 +185,4 @@ async def post_batch(
                     }
                 }
             )
-    return BatchOut(results=results)
+    return json_response({"results": results})
