@@ -17,7 +17,7 @@ canonical form.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -53,6 +53,12 @@ class UrlFacts:
     signals: tuple[str, ...]
     parsed: ParsedUrl | None = None
     mini_program: MiniProgramMatch | None = None
+    # The lookup expressions, once asked for: the facts of a repeated link
+    # come from the inspector's cache, so its expressions are computed once.
+    # A memo, not a fact: not compared, not printed, never passed in.
+    expression_memo: tuple[str, ...] | None = field(
+        default=None, init=False, compare=False, repr=False
+    )
 
     @property
     def deceptive(self) -> bool:
@@ -86,9 +92,13 @@ class UrlFacts:
 
     def expressions(self) -> list[str]:
         """Safe Browsing lookup expressions (empty for links without a host)."""
-        if self.canonical is None or not self.host:
-            return []
-        return expressions(self.canonical)
+        memo = self.expression_memo
+        if memo is None:
+            if self.canonical is None or not self.host:
+                return []
+            memo = tuple(expressions(self.canonical))
+            object.__setattr__(self, "expression_memo", memo)
+        return list(memo)
 
 
 # Built once per new link, so built field by field (see linkgate.records).
@@ -108,6 +118,7 @@ _new_facts: Callable[..., UrlFacts] = slot_builder(
     "signals",
     "parsed",
     "mini_program",
+    "expression_memo",
 )
 
 
@@ -207,6 +218,7 @@ class Inspector:
             self.detector.link_signals(parsed, site.signals),
             parsed,
             mini_program,
+            None,
         )
 
     def _domain_host(self, hostname: str) -> _Host:
