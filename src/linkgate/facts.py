@@ -176,6 +176,8 @@ class Inspector:
         self.registry = registry
         self.psl = psl
         self.detector = DeceptionDetector(registry.protected_domains())
+        # Asked once per host, whose record below keeps the answer.
+        self._registrable = psl.registrable_domain_uncached
         self.inspect = lru_cache(maxsize=cache_size)(self._inspect)
         # Domain hosts by their serialised name (one string argument: the
         # cache's fastest key); the same name may be another type of host
@@ -228,7 +230,7 @@ class Inspector:
         host = hostname.rstrip(".") if hostname.endswith(".") else hostname
         is_ip = host_type in ("ipv4", "ipv6")
         host_unicode = host if is_ip or "xn--" not in host else to_unicode(host)
-        registrable = None if is_ip or not host else self.psl.registrable_domain(host)
+        registrable = None if is_ip or not host else self._registrable(host)
         registered = (
             bool(host) and not is_ip and self.registry.platform_for(host, registrable) is not None
         )
