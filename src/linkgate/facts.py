@@ -93,12 +93,13 @@ class UrlFacts:
     def expressions(self) -> list[str]:
         """Safe Browsing lookup expressions (empty for links without a host)."""
         memo = self.expression_memo
-        if memo is None:
-            if self.canonical is None or not self.host:
-                return []
-            memo = tuple(expressions(self.canonical))
-            object.__setattr__(self, "expression_memo", memo)
-        return list(memo)
+        if memo is not None:
+            return list(memo)
+        if self.canonical is None or not self.host:
+            return []
+        found = expressions(self.canonical)
+        object.__setattr__(self, "expression_memo", tuple(found))
+        return found
 
 
 # Built once per new link, so built field by field (see linkgate.records).
