@@ -119,7 +119,6 @@ _new_facts: Callable[..., UrlFacts] = slot_builder(
     "signals",
     "parsed",
     "mini_program",
-    "expression_memo",
 )
 
 
@@ -221,7 +220,6 @@ class Inspector:
             self.detector.link_signals(parsed, site.signals),
             parsed,
             mini_program,
-            None,
         )
 
     def _domain_host(self, hostname: str) -> _Host:
