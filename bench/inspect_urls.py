@@ -207,8 +207,9 @@ def gglsbl_each(tally: Tally) -> EachKernel[str]:
 
 
 def astuple_shallow(facts: UrlFacts) -> tuple[Any, ...]:
-    """The field values of ``facts`` in field order, not copied (unlike ``dataclasses.astuple``)."""
-    return tuple(getattr(facts, f.name) for f in fields(UrlFacts))
+    """The constructor arguments of ``facts`` in field order, not copied (unlike
+    ``dataclasses.astuple``): every field but the expression memo, which is not passed in."""
+    return tuple(getattr(facts, f.name) for f in fields(UrlFacts) if f.init)
 
 
 def warm_up(runner: Runner) -> None:

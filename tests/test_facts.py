@@ -7,6 +7,7 @@ share-traffic corpus and on links chosen to reach every host type.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cache
 from hashlib import sha256
 
@@ -117,18 +118,31 @@ def test_a_name_is_a_domain_or_another_host_type_by_scheme(inspector: Inspector)
     assert again.is_ip and "ip_host" in again.signals
 
 
-def test_expressions_are_memoised_but_handed_out_fresh() -> None:
-    clear_caches()
+def test_expressions_are_memoised_on_the_facts_but_handed_out_fresh(
+    inspector: Inspector,
+) -> None:
     url = "http://a.b.example.co.uk/1/2/3?q=1"
-    first = expressions(url)
+    facts = inspector.inspect(url)
+    first = facts.expressions()
+    assert first == expressions(url)
     first.append("changed")
-    second = expressions(url)
+    second = facts.expressions()
     assert "changed" not in second
+    assert facts.expression_memo == tuple(second)
     assert second == expressions(url)
-    assert url in canonical._EXPRESSIONS
     assert full_hashes(second) == full_hashes(list(second))
+    # The memo is no fact: equal facts compare equal whether or not it is filled,
+    # and a copy with another canonical form does not inherit it.
+    assert facts == reference(url)
+    other = replace(facts, canonical="http://other.example/")
+    assert other.expression_memo is None
+    assert other.expressions() == ["other.example/"]
+
+
+def test_the_module_memo_of_host_suffixes_is_cleared() -> None:
+    expressions("http://a.b.example.co.uk/1/2/3?q=1")
+    assert canonical._lookup_hosts.cache_info().currsize > 0
     clear_caches()
-    assert not canonical._EXPRESSIONS
     assert canonical._lookup_hosts.cache_info().currsize == 0
 
 
@@ -137,13 +151,3 @@ def test_digests_are_sha256_of_the_expressions() -> None:
     expected = [sha256(e.encode("utf-8", "surrogatepass")).digest() for e in exprs]
     assert full_hashes(exprs) == expected
     assert hash_prefixes(exprs, 8) == [d[:8] for d in expected]
-
-
-def test_the_expression_memo_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    clear_caches()
-    monkeypatch.setattr(canonical, "EXPRESSION_CACHE_SIZE", 8)
-    urls = [f"http://h{i}.example/p{i}/q" for i in range(20)]
-    answers = [expressions(u) for u in urls]
-    assert len(canonical._EXPRESSIONS) <= 8
-    assert [expressions(u) for u in urls] == answers
-    clear_caches()

@@ -74,7 +74,7 @@ def test_built_records_equal_what_the_class_builds(cls: type[Any], values: tuple
 
 @pytest.mark.parametrize(("cls", "values"), SAMPLES, ids=lambda v: getattr(v, "__name__", ""))
 def test_the_descriptor_fallback_builds_the_same(cls: type[Any], values: tuple[Any, ...]) -> None:
-    names = tuple(f.name for f in dataclasses.fields(cls))
+    names = tuple(f.name for f in dataclasses.fields(cls) if f.init)
     built = _compile(cls, names, None)(*values)
     assert type(built) is cls
     assert built == cls(*values)
@@ -110,3 +110,28 @@ def test_classes_it_cannot_build_are_used_as_they_are() -> None:
     assert slot_builder(Checked) is Checked
     with pytest.raises(TypeError, match="not a dataclass"):
         slot_builder(int)
+
+
+def test_fields_outside_init_get_their_default() -> None:
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Memo:
+        a: int
+        memo: tuple[int, ...] | None = dataclasses.field(
+            default=None, init=False, compare=False, repr=False
+        )
+
+    build = slot_builder(Memo, "a")
+    assert build is not Memo
+    built = build(1)
+    assert type(built) is Memo and built == Memo(1) and built.memo is None
+    fallback = _compile(Memo, ("a",), None)(2)
+    assert type(fallback) is Memo and fallback.memo is None
+    with pytest.raises(TypeError, match="fields are"):
+        slot_builder(Memo, "a", "memo")
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Factory:
+        a: int
+        memo: list[int] = dataclasses.field(default_factory=list, init=False)
+
+    assert slot_builder(Factory) is Factory

@@ -17,7 +17,7 @@ canonical form.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -53,6 +53,12 @@ class UrlFacts:
     signals: tuple[str, ...]
     parsed: ParsedUrl | None = None
     mini_program: MiniProgramMatch | None = None
+    # The lookup expressions, once asked for: the facts of a repeated link
+    # come from the inspector's cache, so its expressions are computed once.
+    # A memo, not a fact: not compared, not printed, never passed in.
+    expression_memo: tuple[str, ...] | None = field(
+        default=None, init=False, compare=False, repr=False
+    )
 
     @property
     def deceptive(self) -> bool:
@@ -86,9 +92,14 @@ class UrlFacts:
 
     def expressions(self) -> list[str]:
         """Safe Browsing lookup expressions (empty for links without a host)."""
+        memo = self.expression_memo
+        if memo is not None:
+            return list(memo)
         if self.canonical is None or not self.host:
             return []
-        return expressions(self.canonical)
+        found = expressions(self.canonical)
+        object.__setattr__(self, "expression_memo", tuple(found))
+        return found
 
 
 # Built once per new link, so built field by field (see linkgate.records).
@@ -165,6 +176,8 @@ class Inspector:
         self.registry = registry
         self.psl = psl
         self.detector = DeceptionDetector(registry.protected_domains())
+        # Asked once per host, whose record below keeps the answer.
+        self._registrable = psl.registrable_domain_uncached
         self.inspect = lru_cache(maxsize=cache_size)(self._inspect)
         # Domain hosts by their serialised name (one string argument: the
         # cache's fastest key); the same name may be another type of host
@@ -216,7 +229,7 @@ class Inspector:
         host = hostname.rstrip(".") if hostname.endswith(".") else hostname
         is_ip = host_type in ("ipv4", "ipv6")
         host_unicode = host if is_ip or "xn--" not in host else to_unicode(host)
-        registrable = None if is_ip or not host else self.psl.registrable_domain(host)
+        registrable = None if is_ip or not host else self._registrable(host)
         registered = (
             bool(host) and not is_ip and self.registry.platform_for(host, registrable) is not None
         )

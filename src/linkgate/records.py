@@ -22,14 +22,17 @@ dataclass of its own fields, or with a ``__post_init__``) it is the class
 itself, which takes the same positional arguments.
 
 The builder applies no defaults and runs no ``__post_init__``: every field
-is passed.
+the class's ``__init__`` takes is passed. A field outside ``__init__``
+(``field(init=False, default=...)``) gets its plain default, as the class
+would give it; one with a default factory or none makes the class unbuildable
+here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import fields, is_dataclass
-from typing import Any, TypeVar
+from dataclasses import MISSING, fields, is_dataclass
+from typing import Any, TypeVar, cast
 
 __all__ = ["slot_builder"]
 
@@ -39,24 +42,28 @@ T = TypeVar("T")
 def slot_builder(cls: type[T], *expected: str) -> Callable[..., T]:
     """``build(field_1, ..., field_n)``, equal to ``cls(field_1, ..., field_n)``.
 
-    ``expected``, when given, are the field names the caller passes, in order;
-    a class whose fields differ raises ``TypeError`` at once (at import, for a
-    module-level builder), so a field added to the class cannot shift the
-    caller's positional arguments silently.
+    The fields are those ``cls.__init__`` takes. ``expected``, when given, are
+    the field names the caller passes, in order; a class whose fields differ
+    raises ``TypeError`` at once (at import, for a module-level builder), so a
+    field added to the class cannot shift the caller's positional arguments
+    silently.
     """
     if not is_dataclass(cls):
         raise TypeError(f"{cls.__name__} is not a dataclass")
-    names = tuple(f.name for f in fields(cls))
+    every = fields(cls)
+    slots = tuple(f.name for f in every)
+    names = tuple(f.name for f in every if f.init)
     if expected and names != expected:
         raise TypeError(f"{cls.__name__} fields are {', '.join(names)}, not {', '.join(expected)}")
     if (
         hasattr(cls, "__post_init__")
-        or getattr(cls, "__slots__", None) != names
+        or getattr(cls, "__slots__", None) != slots
         or cls.__bases__ != (object,)
-        or any(name.startswith("_") for name in names)  # the generated code's own names
+        or any(name.startswith("_") for name in slots)  # the generated code's own names
+        or any(not f.init and f.default is MISSING for f in every)
     ):
         return cls
-    twin = type(f"_{cls.__name__}Fields", (), {"__slots__": names})
+    twin = type(f"_{cls.__name__}Fields", (), {"__slots__": slots})
     build = _compile(cls, names, twin)
     try:
         probe = build(*(None for _ in names))
@@ -69,19 +76,28 @@ def slot_builder(cls: type[T], *expected: str) -> Callable[..., T]:
 
 
 def _compile(cls: type[T], names: tuple[str, ...], twin: type | None) -> Callable[..., T]:
-    """The builder's source, one line per field (a loop would cost most of what it saves)."""
+    """The builder's source, one line per field (a loop would cost most of what it saves).
+
+    ``names`` are the parameters (the fields ``__init__`` takes, in order); the
+    other fields are set to their defaults.
+    """
     namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls, "_twin": twin}
+    values = {name: name for name in names}
+    for f in fields(cast(Any, cls)):
+        if f.name not in values:
+            namespace[f"_default_{f.name}"] = f.default
+            values[f.name] = f"_default_{f.name}"
     function = f"build_{cls.__name__}"
     lines = [f"def {function}({', '.join(names)}):"]
     if twin is not None:
         lines.append("    _obj = _new(_twin)")
-        lines.extend(f"    _obj.{name} = {name}" for name in names)
+        lines.extend(f"    _obj.{name} = {value}" for name, value in values.items())
         lines.append("    _obj.__class__ = _cls")
     else:
         lines.append("    _obj = _new(_cls)")
-        for name in names:
+        for name, value in values.items():
             namespace[f"_set_{name}"] = getattr(cls, name).__set__
-            lines.append(f"    _set_{name}(_obj, {name})")
+            lines.append(f"    _set_{name}(_obj, {value})")
     lines.append("    return _obj")
     # The source is made above from the dataclass's own field names only.
     exec("\n".join(lines), namespace)

@@ -130,6 +130,15 @@ def test_memo_is_bounded() -> None:
     assert info.maxsize == 4 and info.currsize == 4
 
 
+def test_the_uncached_lookup_gives_the_same_answers_and_fills_no_memo() -> None:
+    psl = PublicSuffix(["com", "uk", "co.uk", "*.ck", "!www.ck"], cache_size=8)
+    hosts = ["a.b.example.co.uk", "EXAMPLE.com.", "x.y.ck", "www.ck", "co.uk", "1.2.3.4", ""]
+    answers = [psl.registrable_domain_uncached(h) for h in hosts]
+    assert psl._cached.cache_info().currsize == 0  # type: ignore[attr-defined]
+    assert answers == [psl.registrable_domain(h) for h in hosts]
+    assert answers[:4] == ["example.co.uk", "example.com", "x.y.ck", "www.ck"]
+
+
 def test_install_then_load_prefers_the_installed_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

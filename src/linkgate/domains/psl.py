@@ -225,6 +225,15 @@ class PublicSuffix:
         """
         return self._cached(host)
 
+    def registrable_domain_uncached(self, host: str) -> str | None:
+        """:meth:`registrable_domain` without the memo, for a caller that keeps its own.
+
+        The ``Inspector`` records each host's registrable domain with the rest
+        of what it knows about the host; a second entry per host here would
+        only hold memory.
+        """
+        return self._registrable_domain(host)
+
     def is_public_suffix(self, host: str) -> bool:
         """True when ``host`` is itself a public suffix (``com``, ``co.uk``, ``github.io``)."""
         name = self._normalise(host)

@@ -28,12 +28,13 @@ them back to those bytes, so ``b"http://\\x01\\x80.com/"`` canonicalises to
 ``http://%01%80.com/``. Other lone surrogates are taken as their UTF-8-style
 (surrogatepass) bytes. Nothing here raises on any input string.
 
-Lookup expressions are memoised per canonical URL and host suffixes per
-host (bounded caches shared by every caller): the same links come back
-again and again, and links that do not still share hosts. Digests are not
-memoised: measured on share traffic, a memo of them cost all-new links more
-than it saved repeated ones. :func:`clear_caches` empties the caches
-(benchmarks start cold with it).
+Host suffixes are memoised per host (bounded, shared by every caller):
+links that do not repeat still share hosts. Lookup expressions and digests
+are not memoised here: a memo per link holds every new link's strings long
+after its decision, and measured on all-new links that memory cost more time
+than computing them again saved (``UrlFacts`` keeps the expressions of its
+own link). :func:`clear_caches` empties the memo (benchmarks start cold
+with it).
 """
 
 from __future__ import annotations
@@ -85,13 +86,7 @@ _sha256: Final = hashlib.sha256
 _MAX_HOSTS: Final = 5
 _MAX_PATH_PREFIXES: Final = 4
 
-EXPRESSION_CACHE_SIZE: Final = 1 << 16
 HOST_CACHE_SIZE: Final = 1 << 14
-
-# canonical URL -> its lookup expressions. A plain dictionary, emptied when
-# full: cheaper than an LRU cache on a miss, which is what a stream of new
-# links costs, and as cheap on a hit.
-_EXPRESSIONS: dict[str, tuple[str, ...]] = {}
 
 
 def canonicalize(parsed: ParsedUrl) -> str:
@@ -375,14 +370,8 @@ def expressions(canonical: str) -> list[str]:
     and up to four prefixes from ``/`` on, each ending in ``/``. Text that is
     not ``scheme://host...`` gives no expressions.
     """
-    found = _EXPRESSIONS.get(canonical)
-    if found is None:
-        hosts, paths = lookup_parts(canonical)
-        found = tuple([h + p for h in hosts for p in paths])
-        if len(_EXPRESSIONS) >= EXPRESSION_CACHE_SIZE:
-            _EXPRESSIONS.clear()
-        _EXPRESSIONS[canonical] = found
-    return list(found)
+    hosts, paths = lookup_parts(canonical)
+    return [h + p for h in hosts for p in paths]
 
 
 def lookup_parts(canonical: str) -> tuple[tuple[str, ...], list[str]]:
@@ -452,6 +441,5 @@ def hash_prefixes(exprs: list[str], length: int = 4) -> list[bytes]:
 
 
 def clear_caches() -> None:
-    """Empty the memoised expressions and host suffixes."""
-    _EXPRESSIONS.clear()
+    """Empty the memoised host suffixes."""
     _lookup_hosts.cache_clear()
