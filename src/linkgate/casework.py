@@ -27,6 +27,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from linkgate.credit.score import Score, score_at, score_history
+from linkgate.domains.index import is_suffix
 from linkgate.domains.registry import Registry
 from linkgate.enforcement.blocks import BLOCK_SCOPES, BlockIndex
 from linkgate.enforcement.ladder import Violation, fingerprint, plan
@@ -700,7 +701,7 @@ class Casework:
         if scope == "domain":
             host = target.strip().lower().rstrip(".")
             facts = self._inspect(f"http://{host}/")
-            if not facts.valid or not facts.host:
+            if not facts.valid or not facts.host or not is_suffix(facts.host):
                 raise RequestError("target", f"not a domain: {target!r}")
             return facts.host, facts.platform_id, facts.registrable_domain, None
         facts = self._inspect(target)

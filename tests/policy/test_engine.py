@@ -139,6 +139,18 @@ def test_expired_list_entries_and_blocks_do_not_apply(gateway: Gateway) -> None:
     )
 
 
+def test_a_domain_block_on_a_host_no_suffix_index_holds_covers_that_host(
+    gateway: Gateway,
+) -> None:
+    """Browsers accept hosts such as ``*``; a stored block on one must not break the index."""
+    blocks = BlockIndex([Block("d1", "domain", "*", "blocked", "enforcement_block")])
+    g = with_state(gateway, blocks=blocks)
+    assert g.decide("http://*/x", channel="private_chat", at=NOW).treatment == "blocked"
+    assert g.decide("https://example.org/", channel="private_chat", at=NOW).treatment == (
+        "plain_page"
+    )
+
+
 def test_blocks_by_scope_and_expiry_in_trace_and_ttl(gateway: Gateway) -> None:
     expires = NOW + timedelta(hours=12)
     blocks = BlockIndex(

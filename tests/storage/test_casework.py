@@ -396,3 +396,21 @@ def test_replace_keeps_policy_parameters() -> None:
     policy = GATEWAY.snapshot.policy
     assert replace(policy.reports, restrict_weight=5).restrict_weight == 5
     assert policy.credit.prior_shares == 10_000
+
+
+def test_an_operator_domain_block_must_name_a_domain(desk: Desk) -> None:
+    from linkgate.errors import RequestError
+
+    for target in ("*", "a..b"):
+        with pytest.raises(RequestError) as info:
+            desk.cw.create_block(
+                scope="domain",
+                target=target,
+                treatment="blocked",
+                reason="enforcement_block",
+                category=None,
+                expires_at=None,
+                note="",
+                by="op",
+            )
+        assert info.value.field == "target"

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Final, Generic, TypeVar, cast
 
-__all__ = ["SuffixIndex", "normalise_suffix"]
+__all__ = ["SuffixIndex", "is_suffix", "normalise_suffix"]
 
 V = TypeVar("V")
 
@@ -36,6 +36,11 @@ def normalise_suffix(suffix: str) -> str:
     elif name.startswith("."):
         name = name[1:]
     return name
+
+
+def is_suffix(name: str) -> bool:
+    """Whether ``name`` (already normalised) can be a key: labels, none empty, no ``*``."""
+    return bool(name) and "*" not in name and "" not in name.split(".")
 
 
 def _tails(name: str) -> Iterator[str]:
@@ -63,7 +68,7 @@ class SuffixIndex(Generic[V]):
     def __setitem__(self, suffix: str, value: V) -> None:
         """Register (or replace) ``suffix``; ``ValueError`` if it is empty or has empty labels."""
         name = normalise_suffix(suffix)
-        if not name or "*" in name or "" in name.split("."):
+        if not is_suffix(name):
             raise ValueError(f"not a domain suffix: {suffix!r}")
         if name not in self._table:
             for tail in _tails(name):

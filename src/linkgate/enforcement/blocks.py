@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from linkgate.domains.index import SuffixIndex
+from linkgate.domains.index import SuffixIndex, is_suffix
 from linkgate.vocabulary import Treatment
 
 BlockScope = Literal["url", "path", "domain", "platform"]
@@ -57,6 +57,9 @@ class BlockIndex:
         self._path: dict[str, list[Block]] = {}
         self._domain: SuffixIndex[list[Block]] = SuffixIndex()
         self._domains: dict[str, list[Block]] = {}
+        # Domain targets no suffix index can hold (a host such as ``*`` or ``a..b``,
+        # which browsers accept): they cover that exact host only.
+        self._hosts: dict[str, list[Block]] = {}
         self._platform: dict[str, list[Block]] = {}
         self.blocks: tuple[Block, ...] = tuple(blocks)
         for block in self.blocks:
@@ -69,7 +72,10 @@ class BlockIndex:
             else:
                 self._platform.setdefault(block.target, []).append(block)
         for domain, found in self._domains.items():
-            self._domain[domain] = found
+            if is_suffix(domain):
+                self._domain[domain] = found
+            else:
+                self._hosts[domain] = found
         self.overrides: tuple[Override, ...] = tuple(overrides)
 
     def __len__(self) -> int:
@@ -121,6 +127,8 @@ class BlockIndex:
         if host:
             for _, hit in self._domain.find_all(host):
                 found.extend(hit)
+            if self._hosts:
+                found.extend(self._hosts.get(host, ()))
         if platform_id is not None:
             found.extend(self._platform.get(platform_id, ()))
         return [b for b in found if b.active(at)]
