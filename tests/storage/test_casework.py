@@ -16,6 +16,7 @@ from linkgate.policy.evaluator import Evaluator, State
 from linkgate.policy.loader import default_policy_path, parse_policy
 from linkgate.policy.model import Policy
 from linkgate.storage.audit import AuditLog
+from linkgate.storage.blocks import BlockRecord
 from linkgate.storage.events import EventStore
 from tests.storage.conftest import FakeClock
 
@@ -242,31 +243,26 @@ def test_an_allow_override_lifts_blocks_and_credit_for_its_target(desk: Desk) ->
     assert desk.decide(EVIL).treatment == "blocked"
 
 
-def test_operator_blocks_by_scope_and_lifting(desk: Desk) -> None:
-    block = desk.cw.create_block(
-        scope="path",
-        target="https://item.jd.com/sale/1.html",
+def operator_block(desk: Desk, scope: str, target: str, note: str = "") -> BlockRecord:
+    return desk.cw.create_block(
+        scope=scope,
+        target=target,
         treatment="copy_only",
         reason="enforcement_block",
         category=None,
         expires_at=None,
-        note="flash sale scam",
+        note=note,
         by="op",
     )
+
+
+def test_operator_blocks_by_scope_and_lifting(desk: Desk) -> None:
+    block = operator_block(desk, "path", "https://item.jd.com/sale/1.html", "flash sale scam")
     assert block.target == "item.jd.com/sale/1.html"
     desk.cw.lift_block(block.id, by="op", reason="mistake")
     with pytest.raises(CaseError):
         desk.cw.lift_block(block.id, by="op", reason="again")
-    path = desk.cw.create_block(
-        scope="path",
-        target="https://item.jd.com/sale/",
-        treatment="copy_only",
-        reason="enforcement_block",
-        category=None,
-        expires_at=None,
-        note="",
-        by="op",
-    )
+    path = operator_block(desk, "path", "https://item.jd.com/sale/")
     assert desk.decide("https://item.jd.com/sale/2.html").treatment == "copy_only"
     assert desk.decide(JD).treatment == "rich_page"
     desk.cw.lift_block(path.id, by="op", reason="done")
@@ -403,14 +399,5 @@ def test_an_operator_domain_block_must_name_a_domain(desk: Desk) -> None:
 
     for target in ("*", "a..b"):
         with pytest.raises(RequestError) as info:
-            desk.cw.create_block(
-                scope="domain",
-                target=target,
-                treatment="blocked",
-                reason="enforcement_block",
-                category=None,
-                expires_at=None,
-                note="",
-                by="op",
-            )
+            operator_block(desk, "domain", target)
         assert info.value.field == "target"
