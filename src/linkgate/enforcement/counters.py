@@ -164,12 +164,10 @@ class LocalCounter:
         self._lock = threading.Lock()
         self._max_keys = max_keys
 
-    def _restart(self, plan: CountPlan) -> None:
-        if self._plan is None or self._plan.items != plan.items:
-            self._senders.clear()
-            self._links.clear()
-            self._keys = 0
-        self._plan = plan
+    def _clear(self) -> None:
+        self._senders.clear()
+        self._links.clear()
+        self._keys = 0
 
     def observe(self, share: Share, plan: CountPlan) -> Counts:
         now = share.at
@@ -178,10 +176,11 @@ class LocalCounter:
         forwards: dict[timedelta, int] = {}
         with self._lock:
             if plan is not self._plan:
-                self._restart(plan)
+                if self._plan is None or self._plan.items != plan.items:
+                    self._clear()
+                self._plan = plan
             if self._keys > self._max_keys:
-                self._plan = None
-                self._restart(plan)
+                self._clear()
             state = self._senders.get(share.sender)
             if state is None:
                 state = self._senders[share.sender] = [None] * len(plan.steps)

@@ -114,6 +114,53 @@ def _empty(x: float, y: float, message: str) -> str:
     return _text(x, y, message, anchor="middle", size=13, color=AXIS, extra=' class="empty"')
 
 
+@dataclass(frozen=True, slots=True)
+class _Plot:
+    """Where a chart with a value axis draws: margins and the plotting area inside them."""
+
+    left: float
+    top: float
+    width: float
+    height: float
+
+    @classmethod
+    def of(cls, width: int, height: int, right: int) -> _Plot:
+        left, top, bottom = 52, 34, 44
+        return cls(left, top, width - left - right, height - top - bottom)
+
+    def start(
+        self,
+        title: str,
+        width: int,
+        height: int,
+        legend: Sequence[Series],
+        label: Callable[[int], str],
+    ) -> list[str]:
+        """The ``<svg>`` element, its title, the legend and the labelled grid."""
+        parts = _open(title, width, height)
+        parts += _legend(legend, self.left, 16)
+        parts += _grid(self.left, self.top, self.width, self.height, label)
+        return parts
+
+    def finish(self, parts: list[str], has_data: bool, empty: str) -> Markup:
+        """The baseline, the note when there is nothing to show, and the end of the chart."""
+        parts.append(_baseline(self.left, self.top, self.width, self.height))
+        if not has_data:
+            parts.append(_empty(self.left + self.width / 2, self.top + self.height / 2, empty))
+        parts.append("</svg>")
+        return Markup("".join(parts))
+
+
+def _bar(x: float, y: float, w: float, h: float, item: Series, label: str, value: int) -> str:
+    """One bar (or bar segment) of ``item`` at ``label``, titled with its value."""
+    return (
+        f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" '
+        f'fill="{item.color}" data-series="{escape(item.name)}" '
+        f'data-bucket="{escape(label)}" data-value="{value}">'
+        f"<title>{escape(label)} · {escape(item.name)}: {value}</title></rect>"
+    )
+
+
 def stacked_bars(
     labels: Sequence[str],
     series: Sequence[Series],
@@ -124,13 +171,11 @@ def stacked_bars(
     empty: str = "nothing in this period",
 ) -> Markup:
     """Bars over ``labels``, each stacked from ``series`` in order (bottom first)."""
-    left, right, top, bottom = 52, 12, 34, 44
-    plot_w, plot_h = width - left - right, height - top - bottom
+    plot = _Plot.of(width, height, right=12)
+    left, top, plot_w, plot_h = plot.left, plot.top, plot.width, plot.height
     totals = [sum(s.values[i] for s in series) for i in range(len(labels))]
     peak = nice_ceiling(max(totals, default=0))
-    parts = _open(title, width, height)
-    parts += _legend(series, left, 16)
-    parts += _grid(left, top, plot_w, plot_h, lambda i: f"{peak * i / 4:g}")
+    parts = plot.start(title, width, height, series, lambda i: f"{peak * i / 4:g}")
     count = max(len(labels), 1)
     slot = plot_w / count
     bar_w = max(slot * 0.72, 1.0)
@@ -144,12 +189,7 @@ def stacked_bars(
                 continue
             h = plot_h * value / peak
             y -= h
-            parts.append(
-                f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" '
-                f'fill="{item.color}" data-series="{escape(item.name)}" '
-                f'data-bucket="{escape(label)}" data-value="{value}">'
-                f"<title>{escape(label)} · {escape(item.name)}: {value}</title></rect>"
-            )
+            parts.append(_bar(x, y, bar_w, h, item, label, value))
         if i % every == 0:
             parts.append(
                 _text(
@@ -160,11 +200,7 @@ def stacked_bars(
                     color=AXIS,
                 )
             )
-    parts.append(_baseline(left, top, plot_w, plot_h))
-    if not any(totals):
-        parts.append(_empty(left + plot_w / 2, top + plot_h / 2, empty))
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    return plot.finish(parts, any(totals), empty)
 
 
 def grouped_bars(
@@ -177,12 +213,10 @@ def grouped_bars(
     empty: str = "nothing in this period",
 ) -> Markup:
     """Bars over ``labels``, one beside the other for each of ``series``."""
-    left, right, top, bottom = 52, 12, 34, 44
-    plot_w, plot_h = width - left - right, height - top - bottom
+    plot = _Plot.of(width, height, right=12)
+    left, top, plot_w, plot_h = plot.left, plot.top, plot.width, plot.height
     peak = nice_ceiling(max((v for s in series for v in s.values), default=0))
-    parts = _open(title, width, height)
-    parts += _legend(series, left, 16)
-    parts += _grid(left, top, plot_w, plot_h, lambda i: f"{peak * i / 4:g}")
+    parts = plot.start(title, width, height, series, lambda i: f"{peak * i / 4:g}")
     slot = plot_w / max(len(labels), 1)
     bar_w = max(slot * 0.8 / max(len(series), 1), 1.0)
     for i, label in enumerate(labels):
@@ -190,21 +224,12 @@ def grouped_bars(
         for item in series:
             value = item.values[i]
             h = plot_h * value / peak
-            parts.append(
-                f'<rect class="bar" x="{x:.1f}" y="{top + plot_h - h:.1f}" width="{bar_w:.1f}" '
-                f'height="{h:.1f}" fill="{item.color}" data-series="{escape(item.name)}" '
-                f'data-bucket="{escape(label)}" data-value="{value}">'
-                f"<title>{escape(label)} · {escape(item.name)}: {value}</title></rect>"
-            )
+            parts.append(_bar(x, top + plot_h - h, bar_w, h, item, label, value))
             x += bar_w
         parts.append(
             _text(left + slot * i + slot / 2, top + plot_h + 16, label, anchor="middle", color=AXIS)
         )
-    parts.append(_baseline(left, top, plot_w, plot_h))
-    if not any(v for s in series for v in s.values):
-        parts.append(_empty(left + plot_w / 2, top + plot_h / 2, empty))
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    return plot.finish(parts, any(v for s in series for v in s.values), empty)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,8 +253,8 @@ def line_chart(
     empty: str = "nothing in this period",
 ) -> Markup:
     """Lines over ``labels``; a None value breaks its line. ``percent`` labels 0..1 as %."""
-    left, right, top, bottom = 52, 16, 34, 44
-    plot_w, plot_h = width - left - right, height - top - bottom
+    plot = _Plot.of(width, height, right=16)
+    left, top, plot_w, plot_h = plot.left, plot.top, plot.width, plot.height
     known = [v for line in lines for v in line.values if v is not None]
     peak = top_value if top_value is not None else nice_ceiling(max(known, default=0))
     peak = peak or 1.0
@@ -237,9 +262,8 @@ def line_chart(
     def shown(value: float) -> str:
         return f"{value * 100:.0f}%" if percent else f"{value:g}"
 
-    parts = _open(title, width, height)
-    parts += _legend([Series(line.name, line.color, ()) for line in lines], left, 16)
-    parts += _grid(left, top, plot_w, plot_h, lambda i: shown(peak * i / 4))
+    legend = [Series(line.name, line.color, ()) for line in lines]
+    parts = plot.start(title, width, height, legend, lambda i: shown(peak * i / 4))
     count = max(len(labels), 1)
     step = plot_w / max(count - 1, 1)
     every = max(1, math.ceil(count / 8))
@@ -266,11 +290,7 @@ def line_chart(
             )
         if path:
             parts.append(_polyline(path, line.color))
-    parts.append(_baseline(left, top, plot_w, plot_h))
-    if not known:
-        parts.append(_empty(left + plot_w / 2, top + plot_h / 2, empty))
-    parts.append("</svg>")
-    return Markup("".join(parts))
+    return plot.finish(parts, bool(known), empty)
 
 
 def _polyline(points: Sequence[str], color: str) -> str:

@@ -19,7 +19,7 @@ from linkgate.errors import RequestError
 from linkgate.runtime import Runtime
 from linkgate.storage.console_sessions import ConsoleSession
 from linkgate.web.console.access import actor, may, viewer
-from linkgate.web.console.forms import FormProblem, choice, refusal, text, typed
+from linkgate.web.console.forms import FormProblem, choice, refused, text, typed
 from linkgate.web.console.registry import register
 from linkgate.web.console.render import render
 from linkgate.web.console.security import HEADERS
@@ -87,14 +87,7 @@ async def decide(appeal_id: str, request: Request, session: ConsoleSession = DEC
             appeal_id, outcome=outcome, note=note, by=f"console:{session.username}"
         )
     except (FormProblem, RequestError, CaseError) as exc:
-        return _page(
-            request,
-            session,
-            status=exc.status if isinstance(exc, CaseError) else 422,
-            failed=appeal_id,
-            problem=refusal(exc),
-            values=values,
-        )
+        return _page(request, session, **refused(exc, appeal_id, values))
     return RedirectResponse(
         f"{PAGE.path}?decided={appeal_id}", status_code=303, headers=dict(HEADERS)
     )

@@ -20,7 +20,7 @@ from linkgate.runtime import Runtime
 from linkgate.storage.accounts import AccountAction
 from linkgate.storage.console_sessions import ConsoleSession
 from linkgate.web.console.access import actor, may, viewer
-from linkgate.web.console.forms import FormProblem, refusal, text, typed
+from linkgate.web.console.forms import FormProblem, refused, text, typed
 from linkgate.web.console.registry import register
 from linkgate.web.console.render import render
 from linkgate.web.console.security import HEADERS
@@ -96,14 +96,7 @@ async def lift(action_id: str, request: Request, session: ConsoleSession = LIFT)
         key = values.get("account_key", "")
         runtime.accounts.lift_key(key, action_id, by=f"console:{session.username}", reason=reason)
     except (FormProblem, CaseError) as exc:
-        return _page(
-            request,
-            session,
-            status=exc.status if isinstance(exc, CaseError) else 422,
-            failed=action_id,
-            problem=refusal(exc),
-            values=values,
-        )
+        return _page(request, session, **refused(exc, action_id, values))
     return RedirectResponse(
         f"{PAGE.path}?lifted={action_id}", status_code=303, headers=dict(HEADERS)
     )

@@ -7,7 +7,7 @@ the field and the message there.
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 from fastapi import Request
 
@@ -50,6 +50,17 @@ def choice(values: dict[str, str], name: str, allowed: tuple[str, ...], what: st
     if value not in allowed:
         raise FormProblem(name, f"choose {what}: {' or '.join(allowed)}")
     return value
+
+
+def refused(exc: Exception, failed: str, values: dict[str, str]) -> dict[str, Any]:
+    """A page's arguments after a refused form: the status, the row that failed, why, and
+    what was typed (shown again)."""
+    return {
+        "status": exc.status if isinstance(exc, CaseError) else 422,
+        "failed": failed,
+        "problem": refusal(exc),
+        "values": values,
+    }
 
 
 def refusal(exc: Exception) -> FormProblem:

@@ -56,17 +56,21 @@ def _safe_next(target: str | None) -> str | None:
     return target
 
 
-def _form(
+def login_form(
     request: Request,
+    page: Callable[..., Response],
+    door: Door,
     *,
     status: int = 200,
     error: str | None = None,
     username: str = "",
     next_path: str | None = None,
 ) -> Response:
+    """The sign-in form of ``door``, drawn by its ``page`` renderer, with its CSRF token
+    (and the cookie that token is bound to, when the browser has none yet)."""
     runtime: Runtime = request.app.state.runtime
-    token, fresh = login_token(request)
-    response = render(
+    token, fresh = login_token(request, door)
+    response = page(
         request,
         "login.html",
         session=None,
@@ -77,7 +81,7 @@ def _form(
         login_token=token,
     )
     if fresh is not None:
-        set_login_cookie(response, runtime, fresh)
+        set_login_cookie(response, runtime, fresh, door)
     return response
 
 
@@ -174,7 +178,7 @@ async def login_page(request: Request, next: str | None = None) -> Response:
         landing = home(session.role)
         if landing is not None:
             return RedirectResponse(_safe_next(next) or landing.path, 303, headers=dict(HEADERS))
-    return _form(request, next_path=_safe_next(next))
+    return login_form(request, render, CONSOLE, next_path=_safe_next(next))
 
 
 @router.post("/console/login")
@@ -197,7 +201,15 @@ async def login(request: Request) -> Response:
             if user is None
             else (403, "platform accounts sign in to the platform portal at /portal/")
         )
-        return _form(request, status=status, error=error, username=given, next_path=next_path)
+        return login_form(
+            request,
+            render,
+            CONSOLE,
+            status=status,
+            error=error,
+            username=given,
+            next_path=next_path,
+        )
     runtime.stores.users.record_login(user.username)
     runtime.stores.audit.append(
         f"console:{user.username}", "console.login", f"user:{user.username}", {"client": client}

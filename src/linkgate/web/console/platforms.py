@@ -19,7 +19,7 @@ from linkgate.runtime import Runtime
 from linkgate.storage.console_sessions import ConsoleSession
 from linkgate.web.charts import Threshold, line
 from linkgate.web.console.access import ConsoleDenied, actor, viewer
-from linkgate.web.console.forms import FormProblem, refusal, text, typed
+from linkgate.web.console.forms import FormProblem, refused, text, typed
 from linkgate.web.console.registry import register
 from linkgate.web.console.render import render
 from linkgate.web.console.security import HEADERS
@@ -130,15 +130,7 @@ async def lift_block(
             raise CaseError(404, f"no block {block_id} on {platform_id}")
         runtime.casework.lift_block(block_id, by=f"console:{session.username}", reason=reason)
     except (FormProblem, CaseError) as exc:
-        return _platform_page(
-            request,
-            session,
-            platform_id,
-            status=exc.status if isinstance(exc, CaseError) else 422,
-            failed=block_id,
-            problem=refusal(exc),
-            values=values,
-        )
+        return _platform_page(request, session, platform_id, **refused(exc, block_id, values))
     return RedirectResponse(
         f"{PAGE.path}/{platform_id}?lifted={block_id}", status_code=303, headers=dict(HEADERS)
     )

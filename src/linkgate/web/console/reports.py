@@ -20,7 +20,7 @@ from linkgate.runtime import Runtime
 from linkgate.storage.console_sessions import ConsoleSession
 from linkgate.vocabulary import REPORT_CATEGORIES
 from linkgate.web.console.access import actor, may, viewer
-from linkgate.web.console.forms import FormProblem, choice, refusal, text, typed
+from linkgate.web.console.forms import FormProblem, choice, refused, text, typed
 from linkgate.web.console.registry import register
 from linkgate.web.console.render import render
 from linkgate.web.console.security import HEADERS
@@ -99,14 +99,7 @@ async def review(report_id: str, request: Request, session: ConsoleSession = REV
             by=f"console:{session.username}",
         )
     except (FormProblem, RequestError, CaseError) as exc:
-        return _page(
-            request,
-            session,
-            status=exc.status if isinstance(exc, CaseError) else 422,
-            failed=report_id,
-            problem=refusal(exc),
-            values=values,
-        )
+        return _page(request, session, **refused(exc, report_id, values))
     target = f"{PAGE.path}?reviewed={report_id}"
     if outcome == "upheld":
         runtime.accounts.after_upheld([result["url"]])

@@ -12,14 +12,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from linkgate.runtime import Runtime
-from linkgate.web.console.login import check_sign_in, sign_out
+from linkgate.web.console.login import check_sign_in, login_form, sign_out
 from linkgate.web.console.security import (
     CSRF_FIELD,
     HEADERS,
     client_address,
-    login_token,
     login_token_ok,
-    set_login_cookie,
     start_session,
 )
 from linkgate.web.portal.access import PORTAL, PortalDenied, portal_session
@@ -39,36 +37,11 @@ def safe_next(target: str | None) -> str | None:
     return target
 
 
-def _form(
-    request: Request,
-    *,
-    status: int = 200,
-    error: str | None = None,
-    username: str = "",
-    next_path: str | None = None,
-) -> Response:
-    runtime: Runtime = request.app.state.runtime
-    token, fresh = login_token(request, PORTAL)
-    response = render(
-        request,
-        "login.html",
-        session=None,
-        status=status,
-        error=error,
-        username=username,
-        next_path=next_path or "",
-        login_token=token,
-    )
-    if fresh is not None:
-        set_login_cookie(response, runtime, fresh, PORTAL)
-    return response
-
-
 @router.get("/portal/login")
 async def login_page(request: Request, next: str | None = None) -> Response:
     if portal_session(request) is not None:
         return RedirectResponse(safe_next(next) or HOME, 303, headers=dict(HEADERS))
-    return _form(request, next_path=safe_next(next))
+    return login_form(request, render, PORTAL, next_path=safe_next(next))
 
 
 @router.post("/portal/login")
@@ -86,12 +59,20 @@ async def login(request: Request) -> Response:
     attempt = await check_sign_in(runtime, given, password, client)
     user = attempt.user
     if user is None:
-        return _form(
-            request, status=attempt.status, error=attempt.error, username=given, next_path=next_path
+        return login_form(
+            request,
+            render,
+            PORTAL,
+            status=attempt.status,
+            error=attempt.error,
+            username=given,
+            next_path=next_path,
         )
     if user.role != "platform" or not user.platform_id:
-        return _form(
+        return login_form(
             request,
+            render,
+            PORTAL,
             status=403,
             error="this account signs in to the operator console at /console/",
             username=given,
