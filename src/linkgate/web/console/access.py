@@ -10,16 +10,15 @@ these to HTML responses.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from linkgate.api.auth import Role
 from linkgate.storage.console_sessions import ConsoleSession
 from linkgate.web.console.registry import Page
 from linkgate.web.console.render import render
-from linkgate.web.console.security import CSRF_FIELD, HEADERS, csrf_ok, current_session
+from linkgate.web.console.security import current_session, form_csrf_ok, sign_in_first, stale_form
 
 
 class ConsoleDenied(Exception):
@@ -68,15 +67,8 @@ def actor(page: Page, *roles: Role) -> Callable[[Request], Awaitable[ConsoleSess
                 f"the {session.role} role may not do this; it is for: {', '.join(roles)}",
                 session,
             )
-        form = await request.form()
-        token = form.get(CSRF_FIELD)
-        if not csrf_ok(session, token if isinstance(token, str) else None):
-            raise ConsoleDenied(
-                403,
-                "this form has expired or did not come from the console; "
-                "nothing was changed — reload the page and try again",
-                session,
-            )
+        if not await form_csrf_ok(request, session):
+            raise ConsoleDenied(403, stale_form("console"), session)
         return session
 
     return dependency
@@ -86,12 +78,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ConsoleDenied)
     async def _denied(request: Request, exc: ConsoleDenied) -> Response:
         if exc.status == 401 and request.method == "GET":
-            target = quote(
-                request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            )
-            return RedirectResponse(
-                f"/console/login?next={target}", status_code=303, headers=dict(HEADERS)
-            )
+            return sign_in_first(request, "/console/login")
         return render(
             request,
             "denied.html",

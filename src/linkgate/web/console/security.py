@@ -21,9 +21,10 @@ import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Final
+from urllib.parse import quote
 
 from fastapi import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from linkgate.opening.keys import ShimKeys, ShimTokenError, sign_payload, str_field, verify_payload
 from linkgate.runtime import Runtime
@@ -165,3 +166,24 @@ def login_token_ok(request: Request, token: str, door: Door = CONSOLE) -> bool:
 
 def csrf_ok(session: ConsoleSession, token: str | None) -> bool:
     return bool(token) and hmac.compare_digest(session.csrf_token, token or "")
+
+
+async def form_csrf_ok(request: Request, session: ConsoleSession) -> bool:
+    """Whether the posted form carries ``session``'s CSRF token."""
+    form = await request.form()
+    token = form.get(CSRF_FIELD)
+    return csrf_ok(session, token if isinstance(token, str) else None)
+
+
+def stale_form(place: str) -> str:
+    """What a refused form is told when its CSRF token is missing or wrong."""
+    return (
+        f"this form has expired or did not come from the {place}; "
+        "nothing was changed — reload the page and try again"
+    )
+
+
+def sign_in_first(request: Request, login_path: str) -> RedirectResponse:
+    """To the sign-in page, coming back to the page asked for afterwards."""
+    target = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+    return RedirectResponse(f"{login_path}?next={target}", status_code=303, headers=dict(HEADERS))

@@ -11,13 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Final
-from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 
 from linkgate.storage.console_sessions import ConsoleSession
-from linkgate.web.console.security import CSRF_FIELD, HEADERS, Door, csrf_ok, current_session
+from linkgate.web.console.security import (
+    Door,
+    current_session,
+    form_csrf_ok,
+    sign_in_first,
+    stale_form,
+)
 from linkgate.web.portal.render import render
 
 PORTAL: Final = Door(
@@ -60,15 +65,8 @@ def acting() -> Callable[[Request], Awaitable[ConsoleSession]]:
 
     async def dependency(request: Request) -> ConsoleSession:
         session = member(request)
-        form = await request.form()
-        token = form.get(CSRF_FIELD)
-        if not csrf_ok(session, token if isinstance(token, str) else None):
-            raise PortalDenied(
-                403,
-                "this form has expired or did not come from the portal; "
-                "nothing was changed — reload the page and try again",
-                session,
-            )
+        if not await form_csrf_ok(request, session):
+            raise PortalDenied(403, stale_form("portal"), session)
         return session
 
     return dependency
@@ -78,12 +76,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(PortalDenied)
     async def _denied(request: Request, exc: PortalDenied) -> Response:
         if exc.status == 401 and request.method == "GET":
-            target = quote(
-                request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            )
-            return RedirectResponse(
-                f"/portal/login?next={target}", status_code=303, headers=dict(HEADERS)
-            )
+            return sign_in_first(request, "/portal/login")
         return render(
             request, "denied.html", session=exc.session, status=exc.status, message=exc.message
         )
