@@ -19,8 +19,8 @@ objects for every pass: as a bare loop (throughput, the fastest pass counts) and
 ``inspect``
     ``Inspector.inspect(u)``: parse, canonicalise, IDN, registrable domain, platform, signals.
 ``inspect_expressions_hashes``
-    ``inspect(u)``, then ``facts.expressions()``, the full SHA-256 of each expression
-    (``linkgate.urls.canonical.full_hashes``) and their 4-byte prefixes.
+    ``inspect(u)``, then ``facts.full_hashes()`` (the lookup expressions and the full SHA-256
+    of each, computed once per link and kept with its cached facts) and their 4-byte prefixes.
 ``gglsbl``
     gglsbl's ``x = URL(u); x.canonical; list(x.hashes)`` (``hashes`` canonicalises again, as
     gglsbl's own lookup does); exceptions are caught, counted and timed.
@@ -67,7 +67,7 @@ from linkgate.domains.idn import to_unicode
 from linkgate.domains.psl import PublicSuffix
 from linkgate.domains.registry import Registry
 from linkgate.facts import DEFAULT_CACHE_SIZE, Inspector, UrlFacts, clear_caches
-from linkgate.urls.canonical import canonicalize, full_hashes
+from linkgate.urls.canonical import canonicalize
 from linkgate.urls.model import ParsedUrl
 from linkgate.urls.parse import parse
 
@@ -138,7 +138,7 @@ def hashes_bare(inspector: Inspector, tally: Tally) -> BareKernel[str]:
     def kernel(part: Sequence[str]) -> None:
         count = 0
         for u in part:
-            digests = full_hashes(inspect(u).expressions())
+            digests = inspect(u).full_hashes()
             prefixes = [h[:PREFIX_BYTES] for h in digests]
             count += len(prefixes)
         tally.hashes += count
@@ -156,7 +156,7 @@ def hashes_each(inspector: Inspector, tally: Tally) -> EachKernel[str]:
         count = 0
         for u in part:
             t0 = pc()
-            digests = full_hashes(inspect(u).expressions())
+            digests = inspect(u).full_hashes()
             prefixes = [h[:PREFIX_BYTES] for h in digests]
             append(pc() - t0)
             count += len(prefixes)

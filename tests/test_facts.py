@@ -139,6 +139,26 @@ def test_expressions_are_memoised_on_the_facts_but_handed_out_fresh(
     assert other.expressions() == ["other.example/"]
 
 
+def test_digests_are_memoised_with_the_cached_facts() -> None:
+    registry, psl, _ = reference_parts()
+    inspector = Inspector(registry, psl, cache_size=16)
+    url = "http://a.b.example.co.uk/1/2/3?q=1"
+    facts = inspector.inspect(url)
+    assert facts.hash_memo is None
+    digests = facts.full_hashes()
+    assert list(digests) == full_hashes(expressions(url))
+    # A repeated link is the cached facts object: its digests are not recomputed.
+    assert inspector.inspect(url).full_hashes() is digests
+    assert facts.to_dict(with_expressions=True)["hash_prefixes"] == [
+        d[:4].hex() for d in digests
+    ]
+    assert facts == reference(url)
+    other = replace(facts, canonical="http://other.example/")
+    assert other.hash_memo is None
+    assert other.full_hashes() == tuple(full_hashes(["other.example/"]))
+    assert inspector.inspect("not a url").full_hashes() == ()
+
+
 def test_the_module_memo_of_host_suffixes_is_cleared() -> None:
     expressions("http://a.b.example.co.uk/1/2/3?q=1")
     assert canonical._lookup_hosts.cache_info().currsize > 0

@@ -24,9 +24,10 @@ from typing import Any, NamedTuple
 from linkgate.domains.idn import to_unicode
 from linkgate.domains.psl import PublicSuffix
 from linkgate.domains.registry import MiniProgramMatch, Platform, Registry
+from linkgate.lists.prefixes import PREFIX_LENGTH
 from linkgate.records import slot_builder
 from linkgate.urls import canonical, deception
-from linkgate.urls.canonical import canonicalize, expressions, hash_prefixes
+from linkgate.urls.canonical import canonicalize, expressions, full_hashes
 from linkgate.urls.deception import DeceptionDetector, HostSignals
 from linkgate.urls.model import InvalidUrl, ParsedUrl
 from linkgate.urls.parse import parse
@@ -53,12 +54,14 @@ class UrlFacts:
     signals: tuple[str, ...]
     parsed: ParsedUrl | None = None
     mini_program: MiniProgramMatch | None = None
-    # The lookup expressions, once asked for: the facts of a repeated link
-    # come from the inspector's cache, so its expressions are computed once.
-    # A memo, not a fact: not compared, not printed, never passed in.
+    # The lookup expressions and their SHA-256 digests, once asked for: the
+    # facts of a repeated link come from the inspector's cache, so they are
+    # computed once per link. Memos, not facts: not compared, not printed,
+    # never passed in.
     expression_memo: tuple[str, ...] | None = field(
         default=None, init=False, compare=False, repr=False
     )
+    hash_memo: tuple[bytes, ...] | None = field(default=None, init=False, compare=False, repr=False)
 
     @property
     def deceptive(self) -> bool:
@@ -87,7 +90,7 @@ class UrlFacts:
         if with_expressions:
             exprs = self.expressions()
             out["expressions"] = exprs
-            out["hash_prefixes"] = [p.hex() for p in hash_prefixes(exprs)]
+            out["hash_prefixes"] = [h[:PREFIX_LENGTH].hex() for h in self.full_hashes()]
         return out
 
     def expressions(self) -> list[str]:
@@ -100,6 +103,14 @@ class UrlFacts:
         found = expressions(self.canonical)
         object.__setattr__(self, "expression_memo", tuple(found))
         return found
+
+    def full_hashes(self) -> tuple[bytes, ...]:
+        """The SHA-256 digest of each lookup expression, in the same order."""
+        memo = self.hash_memo
+        if memo is None:
+            memo = tuple(full_hashes(self.expressions()))
+            object.__setattr__(self, "hash_memo", memo)
+        return memo
 
 
 # Built once per new link, so built field by field (see linkgate.records).
