@@ -149,9 +149,7 @@ def test_digests_are_memoised_with_the_cached_facts() -> None:
     assert list(digests) == full_hashes(expressions(url))
     # A repeated link is the cached facts object: its digests are not recomputed.
     assert inspector.inspect(url).full_hashes() is digests
-    assert facts.to_dict(with_expressions=True)["hash_prefixes"] == [
-        d[:4].hex() for d in digests
-    ]
+    assert facts.to_dict(with_expressions=True)["hash_prefixes"] == [d[:4].hex() for d in digests]
     assert facts == reference(url)
     other = replace(facts, canonical="http://other.example/")
     assert other.hash_memo is None

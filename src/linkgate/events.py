@@ -23,6 +23,8 @@ log = logging.getLogger("linkgate.events")
 
 BATCH_SIZE = 500
 FLUSH_SECONDS = 0.2
+#: Pseudonyms a :class:`Pseudonymizer` keeps for ids it hashed recently.
+PSEUDONYM_MEMO = 65_536
 
 
 class Pseudonymizer:
@@ -33,13 +35,22 @@ class Pseudonymizer:
         # Keyed once; each id hashes on a copy. (The one-shot hmac.digest would let
         # go of the interpreter lock for every id, and the event writer takes it.)
         self._base = hmac.new(key, None, hashlib.sha256)
+        # A decision hashes its sender, viewer, group and recipients; the same
+        # accounts share again and again, so recent answers are kept (bounded).
+        self._memo: dict[str, str] = {}
 
     def __call__(self, value: str | None) -> str | None:
         if value is None:
             return None
-        digest = self._base.copy()
-        digest.update(value.encode("utf-8", "surrogatepass"))
-        return digest.hexdigest()[:24]
+        found = self._memo.get(value)
+        if found is None:
+            digest = self._base.copy()
+            digest.update(value.encode("utf-8", "surrogatepass"))
+            found = digest.hexdigest()[:24]
+            if len(self._memo) >= PSEUDONYM_MEMO:
+                self._memo.clear()
+            self._memo[value] = found
+        return found
 
 
 def event_row(

@@ -7,8 +7,6 @@ one is published; deciding never touches storage.
 
 from __future__ import annotations
 
-import itertools
-import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,6 +19,7 @@ from linkgate.domains.psl import PublicSuffix
 from linkgate.domains.registry import Registry
 from linkgate.errors import RequestError
 from linkgate.facts import Inspector, UrlFacts
+from linkgate.ids import Ids
 from linkgate.policy.decision import Decision, MiniProgramLink
 from linkgate.policy.evaluator import ContentSignal, Evaluator, Situation, State
 from linkgate.policy.loader import load_policy
@@ -175,17 +174,6 @@ def _opt_bool(data: Mapping[str, Any], key: str) -> bool:
     raise RequestError(key, f"expected true or false, got {value!r}")
 
 
-class _Ids:
-    """Decision ids: a random per-process prefix and a counter (unique, cheap)."""
-
-    def __init__(self) -> None:
-        self._prefix = os.urandom(6).hex()
-        self._counter = itertools.count(1)
-
-    def next(self) -> str:
-        return f"d{self._prefix}{next(self._counter):010x}"
-
-
 class Gateway:
     """Decides how links may open. Thread-safe for readers; ``publish`` swaps the snapshot.
 
@@ -196,7 +184,7 @@ class Gateway:
 
     def __init__(self, snapshot: Snapshot, classifier: ContentClassifier | None = None) -> None:
         self._snapshot = snapshot
-        self._ids = _Ids()
+        self._ids = Ids("d")
         self._classifier = classifier
 
     @property

@@ -30,6 +30,7 @@ from linkgate.enforcement.counters import RedisCounter
 from linkgate.events import EventWriter, Pseudonymizer
 from linkgate.facts import Inspector
 from linkgate.gateway import Gateway, Snapshot
+from linkgate.ids import Ids
 from linkgate.lists.threats import ThreatLists
 from linkgate.metrics import Metrics
 from linkgate.opening.keys import ShimKeys
@@ -127,6 +128,7 @@ class Runtime:
             changed=self.state_changed,
         )
         self.counting = Counting(None)
+        self.share_ids = Ids("s")
         self.accounts = Accounts(
             self.casework,
             self.casework.stores.accounts,

@@ -62,6 +62,61 @@ def test_malformed_json_is_a_problem(api: Api) -> None:
     assert response.headers["content-type"] == "application/problem+json"
 
 
+@pytest.mark.parametrize("path", ["/v1/decisions", "/v1/decisions:batch"])
+@pytest.mark.parametrize(
+    ("content", "content_type", "field", "words"),
+    [
+        (b"{not json", "application/json", "body", "Invalid JSON"),
+        (b"", "application/json", "body", "Field required"),
+        (b'{"url": "https://jd.com/"}', "text/plain", "body", "Content-Type: application/json"),
+        (b"[1, 2]", "application/json", "body", "should be an object"),
+        (b'{"url": 5, "channel": "private_chat", "items": 1}', "application/json", "", ""),
+    ],
+)
+def test_decision_bodies_are_read_as_the_framework_would(
+    api: Api, path: str, content: bytes, content_type: str, field: str, words: str
+) -> None:
+    response = api.client.post(
+        path, content=content, headers={**api.headers("integrator"), "content-type": content_type}
+    )
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["type"] == "/problems/invalid-field"
+    assert problem["errors"], problem
+    if field:
+        assert problem["errors"][0]["field"] == field
+        assert words in problem["errors"][0]["message"]
+    # A JSON type with parameters or a +json suffix is JSON too.
+    ok = api.client.post(
+        "/v1/decisions",
+        content=b'{"url": "https://jd.com/", "channel": "private_chat"}',
+        headers={
+            **api.headers("integrator"),
+            "content-type": "application/vnd.x+json; charset=utf-8",
+        },
+    )
+    assert ok.status_code == 200 and ok.json()["treatment"]
+
+
+def test_decision_routes_check_the_key_before_the_body(api: Api) -> None:
+    for path in ("/v1/decisions", "/v1/decisions:batch"):
+        response = api.client.post(path, content=b"{not json")
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"].startswith("Bearer")
+        assert api.client.get(path, headers=api.headers("integrator")).status_code == 405
+
+
+def test_decision_routes_are_documented(api: Api) -> None:
+    paths = api.client.get("/openapi.json").json()["paths"]
+    for path, schema in (("/v1/decisions", "DecisionIn"), ("/v1/decisions:batch", "BatchIn")):
+        operation = paths[path]["post"]
+        assert operation["tags"] == ["decisions"]
+        body = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert body["$ref"].endswith("/" + schema)
+        assert "422" in operation["responses"] and "default" in operation["responses"]
+
+
 def test_batch_keeps_order_and_isolates_bad_items(api: Api) -> None:
     items = [
         {"url": JD, "channel": "private_chat"},

@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from linkgate import __version__
-from linkgate.api import problems
+from linkgate.api import direct, problems
 from linkgate.api.routes import (
     accounts,
     analytics,
@@ -99,7 +99,6 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
     for module in (
         health,
-        decisions,
         shim,
         link_reports,
         groups,
@@ -116,6 +115,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         analytics,
     ):
         app.include_router(module.router)
+    direct.install(app, decisions.routes)
     console.install(app)
     portal.install(app)
     static = resources.files("linkgate.web") / "static"

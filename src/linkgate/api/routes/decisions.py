@@ -1,17 +1,22 @@
-"""``POST /v1/decisions`` and ``POST /v1/decisions:batch``."""
+r"""``POST /v1/decisions`` and ``POST /v1/decisions:batch``.
+
+Both are :class:`~linkgate.api.direct.DirectRoute`\ s: each endpoint's signature documents
+it, and a request goes to a handler that authenticates, reads and validates the body
+itself and calls the endpoint, without the framework's per-request dependency machinery.
+"""
 
 from __future__ import annotations
 
-import secrets
 import time
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
 from pydantic_core import to_json
 
 from linkgate.api.auth import Caller, require
+from linkgate.api.direct import DirectRoute, read_body
 from linkgate.api.problems import Problem
 from linkgate.api.schemas import BatchIn, BatchOut, DecisionIn
 from linkgate.errors import RequestError
@@ -21,7 +26,7 @@ from linkgate.opening.shim import ShimClaims, sign
 from linkgate.policy.decision import Decision
 from linkgate.runtime import Runtime, decision_kwargs
 
-router = APIRouter(tags=["decisions"])
+INTEGRATOR = require("integrator")
 
 #: Decisions a policy in shadow decides again: shares and clicks (not previews).
 SHADOWED_KINDS = frozenset({"share", "open"})
@@ -103,7 +108,7 @@ def count_share(runtime: Runtime, fields: dict[str, Any]) -> dict[Any, int]:
     if not facts.valid or facts.canonical is None:
         return {}
     counts, _ = runtime.accounts.observe(
-        event=secrets.token_hex(8),
+        event=runtime.share_ids.next(),
         sender=fields["sender"],
         recipients=targets,
         link=facts.canonical,
@@ -128,13 +133,8 @@ def json_response(content: dict[str, Any]) -> Response:
     return Response(to_json(content), media_type="application/json")
 
 
-@router.post(
-    "/v1/decisions",
-    summary="Decide how a shared link may open",
-    response_model=dict[str, Any],
-)
 async def post_decision(
-    body: DecisionIn, request: Request, caller: Caller = Depends(require("integrator"))
+    body: DecisionIn, request: Request, caller: Caller = Depends(INTEGRATOR)
 ) -> Response:
     runtime: Runtime = request.app.state.runtime
     fields = body.model_dump()
@@ -142,13 +142,8 @@ async def post_decision(
     return json_response(decision_body(runtime, decision, body.group))
 
 
-@router.post(
-    "/v1/decisions:batch",
-    summary="Decide up to the batch limit of links, in order",
-    response_model=BatchOut,
-)
 async def post_batch(
-    body: BatchIn, request: Request, caller: Caller = Depends(require("integrator"))
+    body: BatchIn, request: Request, caller: Caller = Depends(INTEGRATOR)
 ) -> Response:
     runtime: Runtime = request.app.state.runtime
     limit = runtime.settings.max_batch
@@ -186,3 +181,35 @@ async def post_batch(
                 }
             )
     return json_response({"results": results})
+
+
+async def serve_decision(request: Request) -> Response:
+    caller = await INTEGRATOR(request)
+    return await post_decision(await read_body(request, DecisionIn), request, caller)
+
+
+async def serve_batch(request: Request) -> Response:
+    caller = await INTEGRATOR(request)
+    return await post_batch(await read_body(request, BatchIn), request, caller)
+
+
+routes = [
+    DirectRoute(
+        "/v1/decisions",
+        post_decision,
+        handler=serve_decision,
+        methods=["POST"],
+        tags=["decisions"],
+        summary="Decide how a shared link may open",
+        response_model=dict[str, Any],
+    ),
+    DirectRoute(
+        "/v1/decisions:batch",
+        post_batch,
+        handler=serve_batch,
+        methods=["POST"],
+        tags=["decisions"],
+        summary="Decide up to the batch limit of links, in order",
+        response_model=BatchOut,
+    ),
+]
