@@ -16,8 +16,8 @@ next (no pipelining), for ``S`` seconds per subject after a one-second warm-up:
     ``POST /v1/decisions:batch`` with :data:`BATCH` of the same decisions per request.
 ``decide``
     ``POST /v1/decisions`` with the integrator key, Zipf-popular links
-    (:func:`bench.harness.zipf_corpus`) in one-to-one chats with a sender: the full API path
-    (auth, validation, decision, share counting, event queueing, shim token).
+    (:func:`bench.harness.zipf_corpus`) in one-to-one chats with a sender and a recipient:
+    the full API path (auth, validation, share counting, decision, event queueing, shim token).
 
 Each subject runs once per connection count. Then:
 
@@ -87,7 +87,12 @@ def _requests(kind: str, key: str, port: int, count: int, batch: int = BATCH) ->
         urls = zipf_corpus(count)
         for start in range(0, count, batch):
             items = [
-                {"url": u, "channel": "private_chat", "sender": f"s{(start + j) % 997}"}
+                {
+                    "url": u,
+                    "channel": "private_chat",
+                    "sender": f"s{(start + j) % 9973}",
+                    "recipient": f"r{(start + j) % 13}",
+                }
                 for j, u in enumerate(urls[start : start + batch])
             ]
             body = json.dumps({"items": items}).encode()
@@ -98,7 +103,13 @@ def _requests(kind: str, key: str, port: int, count: int, batch: int = BATCH) ->
             out.append(head.encode() + body)
         return out
     for i, url in enumerate(zipf_corpus(count)):
-        body = json.dumps({"url": url, "channel": "private_chat", "sender": f"s{i % 997}"}).encode()
+        fields = {
+            "url": url,
+            "channel": "private_chat",
+            "sender": f"s{i % 9973}",
+            "recipient": f"r{i % 13}",
+        }
+        body = json.dumps(fields).encode()
         head = (
             f"POST /v1/decisions HTTP/1.1\r\n{host}Authorization: Bearer {key}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
@@ -209,10 +220,10 @@ def in_process_rate(count: int) -> float:
     urls = zipf_corpus(count)
     at = datetime.now(UTC)
     for i, url in enumerate(urls[:2000]):
-        gateway.decide(url, channel="private_chat", sender=f"s{i % 997}", at=at)
+        gateway.decide(url, channel="private_chat", sender=f"s{i % 9973}", at=at)
     started = time.process_time()
     for i, url in enumerate(urls):
-        gateway.decide(url, channel="private_chat", sender=f"s{i % 997}", at=at)
+        gateway.decide(url, channel="private_chat", sender=f"s{i % 9973}", at=at)
     return count / (time.process_time() - started)
 
 

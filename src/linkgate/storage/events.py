@@ -7,6 +7,7 @@ counts (in the same transaction), which credit scores divide complaints by.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -80,6 +81,24 @@ SHARE_COLUMNS: Final = (
 )
 
 
+#: Events prepared (or inserted, on SQLite) between two hand-overs of the interpreter lock.
+YIELD_EVERY: Final = 32
+
+
+def _yield_lock() -> None:
+    """Let another thread take the interpreter lock if one waits for it.
+
+    Events are written by a thread of the serving process. Preparing a batch is
+    Python work that holds the interpreter lock; in one stretch, a batch of
+    hundreds of events would hold it for milliseconds, and every request
+    arriving meanwhile would wait (the interpreter takes the lock back from a
+    running thread only after its switch interval, 5 ms by default). Handing it
+    over every :data:`YIELD_EVERY` events bounds that wait to a fraction of a
+    millisecond; the writer, off the request path, waits instead.
+    """
+    time.sleep(0)
+
+
 def _event(index: int, row: Mapping[str, Any]) -> dict[str, Any]:
     """One event in its stored form, or ValueError naming the row and the field."""
     if not _KNOWN.issuperset(row):
@@ -138,10 +157,12 @@ class _Insert:
     def parameters(self, events: Sequence[dict[str, Any]]) -> list[Any]:
         out = []
         values = self.values
-        for event in events:
+        for index, event in enumerate(events, 1):
             for name, process in self.convert:
                 event[name] = process(event[name])
             out.append(values(event))
+            if not index % YIELD_EVERY:
+                _yield_lock()
         return out
 
     def execute(self, connection: Connection, events: Sequence[dict[str, Any]]) -> None:
@@ -156,7 +177,7 @@ class _Insert:
         limit = connection.connection.driver_connection.getlimit(  # type: ignore[union-attr]
             sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER
         )
-        step = max(1, limit // len(parameters[0]))
+        step = max(1, min(YIELD_EVERY, limit // len(parameters[0])))
         head = self.sql.partition(" VALUES ")[0]
         for start in range(0, len(parameters), step):
             chunk = parameters[start : start + step]
@@ -173,7 +194,11 @@ class EventStore:
 
     def add_many(self, rows: Sequence[Mapping[str, Any]]) -> int:
         """Store a batch of events in one transaction (all or none); returns how many."""
-        events = [_event(index, row) for index, row in enumerate(rows)]
+        events = []
+        for index, row in enumerate(rows):
+            events.append(_event(index, row))
+            if not (index + 1) % YIELD_EVERY:
+                _yield_lock()
         if not events:
             return 0
         shares: Counter[tuple[date, str, str]] = Counter()
