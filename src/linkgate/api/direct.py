@@ -63,10 +63,6 @@ def _is_json(content_type: str | None) -> bool:
     return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
-def _invalid(errors: list[dict[str, Any]], body: Any = None) -> RequestValidationError:
-    return RequestValidationError(errors, body=body)
-
-
 async def read_body(request: Request, model: type[M]) -> M:
     """The request's JSON body validated as ``model``, or the framework's validation error.
 
@@ -76,9 +72,11 @@ async def read_body(request: Request, model: type[M]) -> M:
     """
     raw = await request.body()
     if not raw:
-        raise _invalid([{"type": "missing", "loc": ("body",), "msg": "Field required"}])
+        raise RequestValidationError(
+            [{"type": "missing", "loc": ("body",), "msg": "Field required"}]
+        )
     if not _is_json(request.headers.get("content-type")):
-        raise _invalid(
+        raise RequestValidationError(
             [
                 {
                     "type": "content_type",
@@ -94,4 +92,4 @@ async def read_body(request: Request, model: type[M]) -> M:
             {**e, "loc": ("body", *e["loc"])}
             for e in exc.errors(include_url=False, include_input=False)
         ]
-        raise _invalid(errors, body=raw) from None
+        raise RequestValidationError(errors, body=raw) from None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import chain, pairwise
 from operator import itemgetter
-from typing import Any, Final, cast
+from typing import Any, Final, TypeVar, cast
 
 from sqlalchemy import Table, case, func, insert, select
 from sqlalchemy.engine import Connection, Dialect, Engine
@@ -81,12 +81,15 @@ SHARE_COLUMNS: Final = (
 )
 
 
+T = TypeVar("T")
+
 #: Events prepared (or inserted, on SQLite) between two hand-overs of the interpreter lock.
 YIELD_EVERY: Final = 32
 
 
-def _yield_lock() -> None:
-    """Let another thread take the interpreter lock if one waits for it.
+def _handing_over(items: Sequence[T]) -> Iterator[T]:
+    """``items``, letting another thread take the interpreter lock every
+    :data:`YIELD_EVERY` of them if one waits for it.
 
     Events are written by a thread of the serving process. Preparing a batch is
     Python work that holds the interpreter lock; in one stretch, a batch of
@@ -96,7 +99,10 @@ def _yield_lock() -> None:
     over every :data:`YIELD_EVERY` events bounds that wait to a fraction of a
     millisecond; the writer, off the request path, waits instead.
     """
-    time.sleep(0)
+    for start in range(0, len(items), YIELD_EVERY):
+        if start:
+            time.sleep(0)
+        yield from items[start : start + YIELD_EVERY]
 
 
 def _event(index: int, row: Mapping[str, Any]) -> dict[str, Any]:
@@ -157,12 +163,10 @@ class _Insert:
     def parameters(self, events: Sequence[dict[str, Any]]) -> list[Any]:
         out = []
         values = self.values
-        for index, event in enumerate(events, 1):
+        for event in _handing_over(events):
             for name, process in self.convert:
                 event[name] = process(event[name])
             out.append(values(event))
-            if not index % YIELD_EVERY:
-                _yield_lock()
         return out
 
     def execute(self, connection: Connection, events: Sequence[dict[str, Any]]) -> None:
@@ -194,11 +198,7 @@ class EventStore:
 
     def add_many(self, rows: Sequence[Mapping[str, Any]]) -> int:
         """Store a batch of events in one transaction (all or none); returns how many."""
-        events = []
-        for index, row in enumerate(rows):
-            events.append(_event(index, row))
-            if not (index + 1) % YIELD_EVERY:
-                _yield_lock()
+        events = [_event(index, row) for index, row in enumerate(_handing_over(rows))]
         if not events:
             return 0
         shares: Counter[tuple[date, str, str]] = Counter()

@@ -8,11 +8,12 @@ itself and calls the endpoint, without the framework's per-request dependency ma
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
 
 from linkgate.api.auth import Caller, require
@@ -183,32 +184,33 @@ async def post_batch(
     return json_response({"results": results})
 
 
-async def serve_decision(request: Request) -> Response:
-    caller = await INTEGRATOR(request)
-    return await post_decision(await read_body(request, DecisionIn), request, caller)
+def _route(
+    path: str,
+    endpoint: Callable[[Any, Request, Caller], Awaitable[Response]],
+    model: type[BaseModel],
+    **doc: Any,
+) -> DirectRoute:
+    """A direct ``POST`` route: the integrator's key, then the JSON body, then ``endpoint``."""
 
+    async def serve(request: Request) -> Response:
+        caller = await INTEGRATOR(request)
+        return await endpoint(await read_body(request, model), request, caller)
 
-async def serve_batch(request: Request) -> Response:
-    caller = await INTEGRATOR(request)
-    return await post_batch(await read_body(request, BatchIn), request, caller)
+    return DirectRoute(path, endpoint, handler=serve, methods=["POST"], tags=["decisions"], **doc)
 
 
 routes = [
-    DirectRoute(
+    _route(
         "/v1/decisions",
         post_decision,
-        handler=serve_decision,
-        methods=["POST"],
-        tags=["decisions"],
+        DecisionIn,
         summary="Decide how a shared link may open",
         response_model=dict[str, Any],
     ),
-    DirectRoute(
+    _route(
         "/v1/decisions:batch",
         post_batch,
-        handler=serve_batch,
-        methods=["POST"],
-        tags=["decisions"],
+        BatchIn,
         summary="Decide up to the batch limit of links, in order",
         response_model=BatchOut,
     ),
