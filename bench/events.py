@@ -5,8 +5,8 @@ Run ``python -m bench.events`` (``--n N``, ``--postgres URL``, ``--json FILE``).
 Every decision is logged as one event; the event writer drains its queue in batches of
 :data:`linkgate.events.BATCH_SIZE` rows, one transaction each. This script decides ``n``
 Zipf-popular links with the default gateway, turns them into the rows the writer stores
-(:func:`linkgate.events.event_row`, sender and viewer pseudonymised), and times
-:meth:`EventStore.add_many` over those batches:
+(:func:`linkgate.events.event_record`, sender and viewer pseudonymised), and times
+:meth:`EventStore.add_records` over those batches, as the writer calls it:
 
 ``sqlite``
     a fresh SQLite file (the embedded default): the baseline.
@@ -25,7 +25,6 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -33,10 +32,10 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from bench.harness import console, corpus_size, environment, parser, write_json, zipf_corpus
-from linkgate.events import BATCH_SIZE, Pseudonymizer, event_row
+from linkgate.events import BATCH_SIZE, Pseudonymizer, event_record
 from linkgate.gateway import Gateway
 from linkgate.storage.engine import make_engine
-from linkgate.storage.events import EventStore
+from linkgate.storage.events import EventRecord, EventStore
 from linkgate.storage.migrate import upgrade
 
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
@@ -44,23 +43,23 @@ POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 BYTES_PER_ROW: dict[str, float] = {}
 
 
-def rows(n: int) -> list[dict[str, Any]]:
+def rows(n: int) -> list[EventRecord]:
     gateway = Gateway.default()
     pseudonym = Pseudonymizer(b"bench")
     at = datetime(2021, 10, 1, 4, 0, tzinfo=UTC)
     out = []
     for i, url in enumerate(zipf_corpus(n)):
         decision = gateway.decide(url, channel="private_chat", at=at, sender=f"s{i % 997}")
-        out.append(event_row(decision, "share", pseudonym, sender=f"s{i % 997}"))
+        out.append(event_record(decision, "share", pseudonym, sender=f"s{i % 997}"))
     return out
 
 
-def timed(url: str, events: list[dict[str, Any]]) -> float:
+def timed(url: str, events: list[EventRecord]) -> float:
     upgrade(url)
     store = EventStore(make_engine(url))
     started = time.perf_counter()
     for start in range(0, len(events), BATCH_SIZE):
-        store.add_many(events[start : start + BATCH_SIZE])
+        store.add_records(events[start : start + BATCH_SIZE])
     return time.perf_counter() - started
 
 
@@ -68,7 +67,7 @@ def _libpq(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def postgres_seconds(admin: str, events: list[dict[str, Any]]) -> float:
+def postgres_seconds(admin: str, events: list[EventRecord]) -> float:
     name = f"linkgate_bench_{secrets.token_hex(4)}"
     with psycopg.connect(_libpq(admin), autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

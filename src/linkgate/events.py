@@ -15,9 +15,11 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from datetime import UTC
+from typing import Any, Generic, TypeVar
 
 from linkgate.policy.decision import Decision
+from linkgate.storage.events import RECORD_FIELDS, EventRecord
 
 log = logging.getLogger("linkgate.events")
 
@@ -53,6 +55,46 @@ class Pseudonymizer:
         return found
 
 
+def event_record(
+    decision: Decision,
+    kind: str,
+    pseudonym: Pseudonymizer,
+    *,
+    sender: str | None = None,
+    viewer: str | None = None,
+    group: str | None = None,
+    title: str | None = None,
+) -> EventRecord:
+    """The stored form of one decision: what was decided, never who (only pseudonyms).
+
+    A plain tuple of :data:`~linkgate.storage.events.RECORD_FIELDS`, as the event writer
+    queues it (see :data:`~linkgate.storage.events.EventRecord`). ``title`` is the link
+    preview's title the decision classified (kept for replays).
+    """
+    return (
+        decision.decision_id,
+        decision.decided_at.astimezone(UTC),
+        kind,
+        decision.link_kind,
+        decision.channel,
+        decision.treatment,
+        decision.interstitial,
+        decision.policy_revision,
+        decision.url or "",
+        decision.input if decision.signals else None,
+        title,
+        decision.platform,
+        decision.domain,
+        # A tuple of its own: the decision's may be the policy's, which the collector
+        # tracks for good (frozen at start-up), and would keep the record tracked.
+        (*decision.reasons,),
+        decision.category,
+        pseudonym(sender),
+        pseudonym(viewer),
+        pseudonym(group),
+    )
+
+
 def event_row(
     decision: Decision,
     kind: str,
@@ -63,33 +105,17 @@ def event_row(
     group: str | None = None,
     title: str | None = None,
 ) -> dict[str, Any]:
-    """The stored form of one decision: what was decided, never who (only pseudonyms).
-
-    ``title`` is the link preview's title the decision classified (kept for replays).
-    """
-    return {
-        "decision_id": decision.decision_id,
-        "decided_at": decision.decided_at,
-        "kind": kind,
-        "url": decision.url or "",
-        "input": decision.input if decision.signals else None,
-        "title": title,
-        "platform": decision.platform,
-        "domain": decision.domain,
-        "link_kind": decision.link_kind,
-        "channel": decision.channel,
-        "treatment": decision.treatment,
-        "interstitial": decision.interstitial,
-        "reasons": list(decision.reasons),
-        "category": decision.category,
-        "policy_revision": decision.policy_revision,
-        "sender_hash": pseudonym(sender),
-        "viewer_hash": pseudonym(viewer),
-        "group_hash": pseudonym(group),
-    }
+    """:func:`event_record` by field name, as :meth:`EventStore.add_many` takes events."""
+    record = event_record(
+        decision, kind, pseudonym, sender=sender, viewer=viewer, group=group, title=title
+    )
+    return dict(zip(RECORD_FIELDS, record, strict=True))
 
 
-class EventWriter:
+Row = TypeVar("Row")
+
+
+class EventWriter(Generic[Row]):
     """A bounded queue drained by one thread into ``sink`` (a batch writer).
 
     The thread writes what has queued every ``flush_seconds``, or as soon as
@@ -101,7 +127,7 @@ class EventWriter:
 
     def __init__(
         self,
-        sink: Callable[[list[dict[str, Any]]], object],
+        sink: Callable[[list[Row]], object],
         *,
         maxsize: int = 100_000,
         batch_size: int = BATCH_SIZE,
@@ -110,7 +136,7 @@ class EventWriter:
         self._sink = sink
         # Appending to and popping from a deque are atomic; a put takes no lock and
         # wakes no thread unless a full batch is waiting.
-        self._rows: deque[dict[str, Any]] = deque()
+        self._rows: deque[Row] = deque()
         self._maxsize = maxsize
         self._batch_size = batch_size
         self._flush_seconds = flush_seconds
@@ -127,7 +153,7 @@ class EventWriter:
             self._started = True
             self._thread.start()
 
-    def put(self, row: dict[str, Any]) -> bool:
+    def put(self, row: Row) -> bool:
         """Queue one event; False (and counted as dropped) when the queue is full."""
         rows = self._rows
         waiting = len(rows)
@@ -155,7 +181,7 @@ class EventWriter:
             if stopping:
                 return
 
-    def _write(self, batch: list[dict[str, Any]]) -> None:
+    def _write(self, batch: list[Row]) -> None:
         try:
             self._sink(batch)
             self.written += len(batch)

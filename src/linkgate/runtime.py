@@ -41,6 +41,7 @@ from linkgate.preview import PreviewFetcher
 from linkgate.settings import Settings
 from linkgate.shadow import ShadowLog, ShadowPolicy
 from linkgate.storage.engine import STORE_ERRORS, database_url, make_engine
+from linkgate.storage.events import EventRecord
 from linkgate.storage.migrate import upgrade
 from linkgate.storage.repos import (
     AuditLog,
@@ -141,7 +142,9 @@ class Runtime:
         self._built_from = self._source_key()
         self._state_built = self.casework.stores.state.version()
         self.gateway = Gateway(self.build_snapshot())
-        self.events = EventWriter(self.stores.events.add_many, maxsize=settings.event_queue_size)
+        self.events: EventWriter[EventRecord] = EventWriter(
+            self.stores.events.add_records, maxsize=settings.event_queue_size
+        )
         self.shadow: ShadowPolicy | None = None
         self._shadow_key: str | None = None
         self._refresh_shadow()

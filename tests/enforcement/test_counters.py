@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import secrets
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -159,3 +160,47 @@ def test_redis_counting_goes_on_after_the_server_forgets_its_scripts() -> None:
         for key in client.scan_iter(f"{prefix}*"):
             client.delete(key)
         client.close()
+
+
+def test_in_process_counts_leave_nothing_for_the_garbage_collector() -> None:
+    """A day of counts must not lengthen the collector's full passes, which stop every
+    request: the counter's state holds strings and numbers only, untracked."""
+    counter = LocalCounter()
+    start = T0.timestamp()
+    counter.observe(share(0, "r0", 0), PLAN)  # the windows themselves
+    gc.collect()
+    before = len(gc.get_objects())
+    for i in range(5_000):
+        counter.observe(
+            Share(f"e{i}", f"s{i % 50}", (f"r{i}",), f"https://a.top/{i % 700}", "jd", start + i),
+            PLAN,
+        )
+    gc.collect()
+    assert len(gc.get_objects()) - before < 50
+
+
+def test_counts_restart_past_the_memory_bound() -> None:
+    plan = CountPlan.of([("shares", timedelta(days=1))], ())
+    counter = LocalCounter(max_events=100)
+    start = T0.timestamp()
+    counts = [
+        counter.observe(Share(f"e{i}", "s", ("r",), "l", "jd", start + i), plan).get(
+            "shares", timedelta(days=1)
+        )
+        for i in range(3_000)
+    ]
+    assert max(counts) <= 1024 + 1  # checked every 1,024 shares
+    assert counts[-1] < 3_000
+
+
+def test_a_clock_that_steps_back_never_leaves_counts_behind() -> None:
+    """Shares stamped out of order (a clock stepped back) are still each forgotten once."""
+    plan = CountPlan.of([("link_recipients", W[0]), ("shares", W[0])], F)
+    counter = LocalCounter()
+    counter.observe(share(1, "r1", 5), plan)
+    counter.observe(share(2, "r1", 2), plan)  # the same recipient, earlier
+    counter.observe(share(3, "r2", 3), plan)
+    later = counter.observe(share(4, "r3", 30), plan)
+    assert later.get("link_recipients", W[0]) == 1
+    assert later.get("shares", W[0]) == 1
+    assert later.forwards[F[0]] == 4

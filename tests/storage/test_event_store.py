@@ -268,3 +268,48 @@ def test_a_batch_over_sqlites_parameter_limit_is_split_in_order(tmp_path: Any) -
         ]
     finally:
         engine.dispose()
+
+
+def test_a_decisions_record_is_its_row_and_is_stored_alike(engine: Engine) -> None:
+    """The writer's records and the public rows are one event in two shapes: stored
+    through either, the table holds the same."""
+    import gc
+
+    from linkgate.events import Pseudonymizer, event_record, event_row
+    from linkgate.gateway import Gateway
+
+    gateway = Gateway.default()
+    pseudonym = Pseudonymizer(b"k")
+    at = datetime(2021, 12, 1, 12, tzinfo=timezone(timedelta(hours=8)))
+    links = [
+        "https://item.taobao.com/item.htm?id=1",
+        "https://ta0bao.com.evil.top/x",
+        "javascript:1",
+    ]
+    decisions = [gateway.decide(u, channel="group_chat", at=at, sender="s") for u in links]
+    records = [event_record(d, "share", pseudonym, sender="s", group="g") for d in decisions]
+    rows = [event_row(d, "open", pseudonym, sender="s", group="g") for d in decisions]
+    for record, row in zip(records, rows, strict=True):
+        assert record[1] == row["decided_at"] == at and record[1].tzinfo is UTC
+        assert dict(row, kind="share") == dict(zip(row, record, strict=True))
+    # A queued backlog costs the collector's passes nothing: records stop being tracked
+    # (a tuple is untracked once what it holds is; the reasons go first, so two passes).
+    gc.collect()
+    gc.collect()
+    assert not any(gc.is_tracked(r) for r in records)
+
+    store = EventStore(engine)
+    assert store.add_records(records) == 3
+    assert store.add_many(rows) == 3
+    columns = [c for c in DecisionEventRow.__table__.c if c.name not in ("id", "kind")]
+    with engine.connect() as conn:
+        stored = conn.execute(
+            select(DecisionEventRow.kind, *columns).order_by(DecisionEventRow.id)
+        ).all()
+    shared, opened = stored[:3], stored[3:]
+    assert [s[0] for s in shared] == ["share"] * 3 and [o[0] for o in opened] == ["open"] * 3
+    assert [s[1:] for s in shared] == [o[1:] for o in opened]
+    assert [list(s.reasons) for s in shared] == [list(d.reasons) for d in decisions]
+    assert store.count_by("treatment", at, at + timedelta(seconds=1), kind="share") == (
+        store.count_by("treatment", at, at + timedelta(seconds=1), kind="open")
+    )

@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Final, NamedTuple, Protocol
 
 from redis.exceptions import NoScriptError
 
@@ -72,169 +71,170 @@ def _link_key(link: str) -> str:
 _LINK, _PLATFORM, _SHARES, _FORWARDS = 0, 1, 2, 3
 _KINDS = {"link_recipients": _LINK, "platform_recipients": _PLATFORM, "shares": _SHARES}
 
-Step = tuple[int, int, Any, float]
-"""(kind, index, output key, seconds): ``index`` is the step's slot in the sender's
-state (distinct and share counts) or in the link's state (forward counts)."""
+Step = tuple[int, Any, float]
+"""(kind, output key, seconds): one count as :class:`LocalCounter` keeps it; the output
+key is what :class:`~linkgate.enforcement.spam.Counts` files the count under."""
 
 
 def _steps(items: Sequence[tuple[str, timedelta, float]]) -> tuple[Step, ...]:
-    sender_slots = 0
-    link_slots = 0
     out: list[Step] = []
     for measure, w, seconds in items:
         kind = _KINDS.get(measure, _FORWARDS)
-        if kind == _FORWARDS:
-            out.append((kind, link_slots, w, seconds))
-            link_slots += 1
-        else:
-            out.append((kind, sender_slots, (measure, w), seconds))
-            sender_slots += 1
+        out.append((kind, w, seconds) if kind == _FORWARDS else (kind, (measure, w), seconds))
     return tuple(out)
 
 
-class _Times:
-    """Event times, oldest first; the live ones start at ``head``."""
-
-    __slots__ = ("head", "times")
-
-    def __init__(self, now: float) -> None:
-        self.head = 0
-        self.times = [now]
+#: Joins a sender, a subject and a member into one key. Senders and members are
+#: pseudonyms (hex), subjects canonical URLs (control characters percent-encoded) or
+#: platform ids: none contains it.
+_SEP: Final = "\x00"
 
 
-class _Distinct:
-    """Distinct members by subject within one window.
+class _Window:
+    """One count over one sliding window, kept in dicts of strings and numbers only.
 
-    ``seen`` maps each subject to its members' last-seen times; ``log`` lists
-    every (time, subject, member) sighting in time order, live from ``head``.
-    Trimming walks the log from the oldest end and forgets a member when its
-    oldest sighting is its last one, and a subject when it has no members
-    left, so the work per share is amortised constant and memory follows the
-    window.
+    ``count`` maps a key (a sender for ``shares``, a link for ``forwards``, a sender
+    and a subject for the distinct counts) to its live count. The events in the
+    window are a queue numbered from ``head`` to ``tail``: ``item`` holds each
+    one's key (for a distinct count, the key and the member, and ``last`` each
+    such pair's latest sighting), ``when`` its time. Trimming pops from the head
+    while events are older than the window, so the work per share is amortised
+    constant and memory follows the window.
+
+    Nothing here refers to another container, so the garbage collector tracks
+    none of it: a server's counts over a day of shares cost its full collections
+    nothing (as lists of tuples, they cost each full pass about 100 ms, which
+    every request then waited out).
     """
 
-    __slots__ = ("head", "log", "seen")
+    __slots__ = (
+        "count",
+        "distinct",
+        "head",
+        "item",
+        "kind",
+        "last",
+        "out",
+        "seconds",
+        "tail",
+        "when",
+    )
 
-    def __init__(self) -> None:
-        self.seen: dict[str, dict[str, float]] = {}
-        self.log: list[tuple[float, str, str]] = []
+    def __init__(self, kind: int, out: Any, seconds: float) -> None:
+        self.kind = kind
+        self.distinct = kind <= _PLATFORM
+        self.out = out
+        self.seconds = seconds
+        self.count: dict[str, int] = {}
+        self.last: dict[str, float] = {}
+        self.item: dict[int, str] = {}
+        self.when: dict[int, float] = {}
         self.head = 0
+        self.tail = 0
 
     def trim(self, since: float) -> None:
-        log = self.log
-        seen = self.seen
-        head = self.head
-        end = len(log)
-        while head < end:
-            at, subject, member = log[head]
-            if at > since:
-                break
+        """Forget the events at or before ``since``."""
+        item, when, count, last = self.item, self.when, self.count, self.last
+        head, tail, distinct = self.head, self.tail, self.distinct
+        while head < tail and when[head] <= since:
+            at = when.pop(head)
+            key = item.pop(head)
             head += 1
-            members = seen.get(subject)  # gone if sighted twice at one time
-            if members is not None and members.get(member) == at:
-                del members[member]
-                if not members:
-                    del seen[subject]
-        if head > 1024 and head * 2 > end:
-            del log[:head]
-            head = 0
+            if distinct:
+                if last.get(key) != at:
+                    continue  # sighted again since: that later event forgets it
+                del last[key]
+                key = key.rpartition(_SEP)[0]
+            n = count[key] - 1
+            if n:
+                count[key] = n
+            else:
+                del count[key]
         self.head = head
+
+    def __len__(self) -> int:
+        return self.tail - self.head
 
 
 class LocalCounter:
     """Counts in this process (the embedded default, and the fallback when Redis is away).
 
-    State is kept per sender (for each distinct count, recipients by link or
-    platform; share times) and per link (forward times), one slot per plan
-    step, so one share looks up two table entries. Distinct counts forget
-    members through a log of sightings (:class:`_Distinct`); event counts keep
-    a list of times, trimmed by bisection. Both are amortised constant time
-    per share.
+    One :class:`_Window` per plan step; a share adds one event to each (one per
+    recipient to a distinct count) after dropping what left it, and reads the
+    live count of its key. Exact, amortised constant time per share, and
+    invisible to the garbage collector.
 
     A plan with other measures or windows (a newly published policy that
-    changed them) starts the counts afresh; more than ``max_keys`` entries do
-    too, which bounds memory.
+    changed them) starts the counts afresh; more than ``max_events`` live events
+    in all windows do too, which bounds memory.
     """
 
-    def __init__(self, *, max_keys: int = 500_000) -> None:
-        self._senders: dict[str, list[Any]] = {}
-        self._links: dict[str, list[_Times | None]] = {}
+    def __init__(self, *, max_events: int = 4_000_000) -> None:
+        self._windows: tuple[_Window, ...] = ()
         self._plan: CountPlan | None = None
-        self._keys = 0
         self._lock = threading.Lock()
-        self._max_keys = max_keys
+        self._max_events = max_events
+        self._until_check = _CHECK_EVERY
 
-    def _clear(self) -> None:
-        self._senders.clear()
-        self._links.clear()
-        self._keys = 0
+    def _start(self, plan: CountPlan) -> None:
+        self._windows = tuple(_Window(kind, out, seconds) for kind, out, seconds in plan.steps)
 
     def observe(self, share: Share, plan: CountPlan) -> Counts:
         now = share.at
-        recipients = share.recipients
         by: dict[tuple[str, timedelta], int] = {}
         forwards: dict[timedelta, int] = {}
         with self._lock:
             if plan is not self._plan:
                 if self._plan is None or self._plan.items != plan.items:
-                    self._clear()
+                    self._start(plan)
                 self._plan = plan
-            if self._keys > self._max_keys:
-                self._clear()
-            state = self._senders.get(share.sender)
-            if state is None:
-                state = self._senders[share.sender] = [None] * len(plan.steps)
-                self._keys += 1
-            linked: list[_Times | None] | None = None
-            for kind, index, out, seconds in plan.steps:
-                since = now - seconds
-                if kind <= _PLATFORM:
-                    subject = share.link if kind == _LINK else share.platform
-                    if subject is None:
-                        continue
-                    distinct: _Distinct | None = state[index]
-                    if distinct is None:
-                        distinct = state[index] = _Distinct()
-                    log = distinct.log
-                    if distinct.head < len(log) and log[distinct.head][0] <= since:
-                        distinct.trim(since)
-                    seen = distinct.seen.get(subject)
-                    if seen is None:
-                        seen = distinct.seen[subject] = {}
-                    for recipient in recipients:
-                        seen[recipient] = now
-                        log.append((now, subject, recipient))
-                    by[out] = len(seen)
+            self._until_check -= 1
+            if not self._until_check:
+                self._until_check = _CHECK_EVERY
+                if sum(map(len, self._windows)) > self._max_events:
+                    self._start(plan)
+            for w in self._windows:
+                since = now - w.seconds
+                head = w.head
+                if head < w.tail and w.when[head] <= since:
+                    w.trim(since)
+                kind = w.kind
+                count = w.count
+                tail = w.tail
+                if kind >= _SHARES:
+                    key = share.sender if kind == _SHARES else share.link
+                    n = count[key] = count.get(key, 0) + 1
+                    w.item[tail] = key
+                    w.when[tail] = now
+                    w.tail = tail + 1
+                    if kind == _SHARES:
+                        by[w.out] = n
+                    else:
+                        forwards[w.out] = n
                     continue
-                if kind == _SHARES:
-                    slots = state
-                else:
-                    if linked is None:
-                        linked = self._links.get(share.link)
-                        if linked is None:
-                            linked = self._links[share.link] = [None] * len(plan.steps)
-                            self._keys += 1
-                    slots = linked
-                found: _Times | None = slots[index]
-                if found is None:
-                    slots[index] = _Times(now)
-                    count = 1
-                else:
-                    times = found.times
-                    times.append(now)
-                    head = found.head
-                    if times[head] <= since:
-                        head = bisect_right(times, since, head)
-                        if head > 1024 and head * 2 > len(times):
-                            del times[:head]
-                            head = 0
-                        found.head = head
-                    count = len(times) - head
-                if kind == _FORWARDS:
-                    forwards[out] = count
-                else:
-                    by[out] = count
+                subject = share.link if kind == _LINK else share.platform
+                if subject is None:
+                    continue
+                key = share.sender + _SEP + subject
+                n = count.get(key, 0)
+                last, item, when = w.last, w.item, w.when
+                for recipient in share.recipients:
+                    pair = key + _SEP + recipient
+                    if pair not in last:
+                        n += 1
+                    last[pair] = now
+                    item[tail] = pair
+                    when[tail] = now
+                    tail += 1
+                w.tail = tail
+                if n:
+                    count[key] = n
+                by[w.out] = n
         return Counts(by, forwards)
+
+
+#: Shares between two checks of :class:`LocalCounter`'s memory bound.
+_CHECK_EVERY: Final = 1024
 
 
 _OBSERVE_LUA = """

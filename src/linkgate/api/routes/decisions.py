@@ -21,7 +21,7 @@ from linkgate.api.direct import DirectRoute, read_body
 from linkgate.api.problems import Problem
 from linkgate.api.schemas import BatchIn, BatchOut, DecisionIn
 from linkgate.errors import RequestError
-from linkgate.events import event_row
+from linkgate.events import event_record
 from linkgate.opening.keys import ShimTokenError
 from linkgate.opening.shim import ShimClaims, sign
 from linkgate.policy.decision import Decision
@@ -85,7 +85,7 @@ def decide_one(runtime: Runtime, fields: dict[str, Any], kind: str = "share") ->
         runtime.shadow_log.put(shadow, kind, url, kwargs, decision)
     runtime.metrics.decided(decision.treatment, kind, time.perf_counter() - started)
     runtime.events.put(
-        event_row(
+        event_record(
             decision,
             kind,
             runtime.pseudonym,
