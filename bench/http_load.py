@@ -32,7 +32,11 @@ Targets (the service's): single decisions at least 60 % of the hello-world rate 
 connection count); batch decisions/s at least 50 % of in-process decisions/s; p99 at most
 5 ms at half the maximum rate.
 
-It prints requests/s, latency percentiles and the targets. The load generator is a raw
+Before each run the server writes out the decision events the run before queued (a
+saturating run queues them faster than the writer drains them), so no run is charged for
+the one before; the load generator freezes what it holds, so its own collector passes stay
+out of the latencies. It prints requests/s, latency percentiles, the targets, and how many
+decision events the server dropped because its queue was full. The load generator is a raw
 asyncio socket client in this process, so on a small machine it competes with the server for
 CPU: the figures are a lower bound of what one replica serves on a dedicated core.
 """
@@ -67,6 +71,8 @@ from bench.http_server import HELLO_PATH, KEY_FILE
 
 HOST = "127.0.0.1"
 BATCH = 100
+DRAIN_SECONDS = 120
+"""How long a run waits at most for the server to write out the events queued before it."""
 """Decisions per request of the ``batch`` subject (``--batch``)."""
 
 
@@ -211,13 +217,28 @@ async def _paced(
     }
 
 
-def _settle() -> None:
-    """Keep the load generator's own pauses out of the latencies it measures: what this
-    process holds before a run (modules, the requests) is collected once and frozen, so
-    the collector's full passes during the run walk only what the run makes (unfrozen,
-    they took 20-60 ms here, and every answer due meanwhile counted them)."""
+def _settle(port: int) -> dict[str, int]:
+    """Start each run from a settled server and a quiet load generator.
+
+    The server first writes out the decision events queued by the run before (a
+    saturating run queues them faster than the writer drains them; measured while it
+    catches up, a run would be charged for the one before). Then what this process
+    holds (modules, the requests) is collected once and frozen, so the collector's full
+    passes during the run walk only what the run makes: unfrozen, they took 20-60 ms
+    here, and every answer due meanwhile counted them. Returns the server's event
+    counters (``pending``, ``dropped``, ``failed``) once settled.
+    """
+    import httpx
+
+    deadline = time.monotonic() + DRAIN_SECONDS
+    while True:
+        events = httpx.get(f"http://{HOST}:{port}/readyz", timeout=5).json()["events"]
+        if events["pending"] == 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     gc.collect()
     gc.freeze()
+    return {name: int(events[name]) for name in ("pending", "dropped", "failed")}
 
 
 def in_process_rate(count: int) -> float:
@@ -289,7 +310,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for connections in counts:
                 for kind in ("hello", "decide", "batch"):
                     requests = _requests(kind, key, port, 20_000, args.batch)
-                    _settle()
+                    _settle(port)
                     r = asyncio.run(_drive(requests, port, connections, args.seconds))
                     r["connections"] = connections
                     r["decisions_per_second"] = r["per_second"] * (
@@ -299,8 +320,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             top = counts[-1]
             half = results[f"decide@{top}"]["per_second"] / 2
             requests = _requests("decide", key, port, 20_000)
-            _settle()
+            _settle(port)
             paced = asyncio.run(_paced(requests, port, top, half, args.seconds))
+            logged = _settle(port)
         finally:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
@@ -344,6 +366,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     rows.append(target_row("p99 at half the maximum rate", "zipf", paced["p99_ms"], "ms", "<=", 5))
     out.print(targets_table(rows))
+    out.print(
+        f"decision events: {logged['dropped']:,} dropped (queue full), {logged['failed']:,} "
+        f"failed, {logged['pending']:,} still queued at the end"
+    )
     out.print(f"load average {os.getloadavg()[0]:.1f}")
     if args.json:
         write_json(
@@ -356,6 +382,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "ratios": {str(c): r for c, r in ratios.items()},
                 "batch": args.batch,
                 "targets": rows,
+                "events": logged,
             },
         )
     bad = {s for r in [*results.values(), paced] for s in r["statuses"] if int(s) != 200}

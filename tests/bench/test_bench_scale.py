@@ -52,6 +52,8 @@ def test_http_load_reports_every_subject_and_target(tmp_path: Path) -> None:
     assert isinstance(targets, list) and len(targets) == 4
     assert all(isinstance(t["pass"], bool) for t in targets)
     assert data["in_process_per_second"] > 0
+    # Every run started from a drained event queue; none of the events failed to store.
+    assert data["events"] == {"pending": 0, "dropped": 0, "failed": 0}
 
 
 def test_events_bench_writes_to_both_stores(tmp_path: Path) -> None:
