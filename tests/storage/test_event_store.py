@@ -313,3 +313,15 @@ def test_a_decisions_record_is_its_row_and_is_stored_alike(engine: Engine) -> No
     assert store.count_by("treatment", at, at + timedelta(seconds=1), kind="share") == (
         store.count_by("treatment", at, at + timedelta(seconds=1), kind="open")
     )
+
+
+def test_a_record_with_its_reasons_as_a_list_is_stored_too(engine: Engine) -> None:
+    from linkgate.storage.events import RECORD_FIELDS
+
+    row = event(1)
+    listed = tuple(row.get(name) for name in RECORD_FIELDS)  # reasons as a list
+    tupled = tuple(tuple(v) if isinstance(v, list) else v for v in listed)
+    assert EventStore(engine).add_records([listed, tupled, listed]) == 3
+    with engine.connect() as conn:
+        reasons = conn.execute(select(DecisionEventRow.reasons)).scalars().all()
+    assert reasons == [row["reasons"]] * 3

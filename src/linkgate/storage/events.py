@@ -217,7 +217,10 @@ def _memoised(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
     answers: dict[Any, Any] = {}
 
     def run(value: Any) -> Any:
-        found = answers.get(value, answers)
+        try:
+            found = answers.get(value, answers)
+        except TypeError:  # not hashable (a list): converted every time
+            return process(value)
         if found is answers:
             found = process(value)
             if len(answers) < 4096:
