@@ -16,10 +16,10 @@ import threading
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from linkgate.policy.decision import Decision
-from linkgate.storage.events import RECORD_FIELDS, EventRecord
+from linkgate.storage.events import EventRecord
 
 log = logging.getLogger("linkgate.events")
 
@@ -93,23 +93,6 @@ def event_record(
         pseudonym(viewer),
         pseudonym(group),
     )
-
-
-def event_row(
-    decision: Decision,
-    kind: str,
-    pseudonym: Pseudonymizer,
-    *,
-    sender: str | None = None,
-    viewer: str | None = None,
-    group: str | None = None,
-    title: str | None = None,
-) -> dict[str, Any]:
-    """:func:`event_record` by field name, as :meth:`EventStore.add_many` takes events."""
-    record = event_record(
-        decision, kind, pseudonym, sender=sender, viewer=viewer, group=group, title=title
-    )
-    return dict(zip(RECORD_FIELDS, record, strict=True))
 
 
 Row = TypeVar("Row")

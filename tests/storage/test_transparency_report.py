@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from linkgate.accounts import Accounts, Counting
 from linkgate.casework import Casework, ReportIntake, Stores
-from linkgate.events import Pseudonymizer, event_row
+from linkgate.events import Pseudonymizer, event_record
 from linkgate.gateway import Gateway, Snapshot
 from linkgate.periods import parse_period
 from linkgate.policy.evaluator import Evaluator, State
@@ -80,8 +80,8 @@ class Desk:
             Snapshot(self.policy, Evaluator(self.policy), GATEWAY.snapshot.inspector, state)
         )
         decisions = [gateway.decide(u, channel=c, at=self.clock.now) for u, c in SHARES]
-        self.events.add_many(
-            [event_row(d, "share", self.pseudonym, sender="s1") for d in decisions]
+        self.events.add_records(
+            [event_record(d, "share", self.pseudonym, sender="s1") for d in decisions]
         )
         return decisions
 

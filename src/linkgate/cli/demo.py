@@ -12,12 +12,13 @@ from rich.progress import track
 
 from linkgate.casework import ReportIntake
 from linkgate.cli.serve import DATABASE_OPTION
-from linkgate.events import event_row
+from linkgate.events import event_record
 from linkgate.policy.loader import default_policy_path, parse_policy
 from linkgate.runtime import Runtime
 from linkgate.settings import Settings
 from linkgate.storage.audit import AuditLog
 from linkgate.storage.console_users import ConsoleUserStore, UserExistsError
+from linkgate.storage.events import EventRecord
 from linkgate.web.console.passwords import hash_password
 
 #: Console and portal accounts the demo makes: (username, role, platform).
@@ -59,15 +60,15 @@ def demo_cmd(
         stores.groups.set_group("demo-shopping", "commerce_only", "demo")
         rng = random.Random(20210917)
         now = datetime.now(UTC)
-        rows = []
+        rows: list[EventRecord] = []
         for _ in track(range(decisions), description="recording sample decisions", console=console):
             url = rng.choice(SAMPLE_LINKS)
             channel = rng.choice(CHANNELS)
             at = now - timedelta(seconds=rng.randrange(7 * 86_400))
             sender = f"demo-user-{rng.randrange(50)}"
             decision = runtime.gateway.decide(url, channel=channel, at=at, sender=sender)
-            rows.append(event_row(decision, "share", runtime.pseudonym, sender=sender))
-        stores.events.add_many(rows)
+            rows.append(event_record(decision, "share", runtime.pseudonym, sender=sender))
+        stores.events.add_records(rows)
         casework_samples = _casework(runtime)
         keys = {
             role: stores.keys.create(role, platform, "demo")[1]
