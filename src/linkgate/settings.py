@@ -84,6 +84,7 @@ class Settings:
             max_body_bytes=int(env.get("LINKGATE_MAX_BODY_BYTES", d.max_body_bytes)),
             max_batch=int(env.get("LINKGATE_MAX_BATCH", d.max_batch)),
             max_url_length=int(env.get("LINKGATE_MAX_URL_LENGTH", d.max_url_length)),
+            event_queue_size=int(env.get("LINKGATE_EVENT_QUEUE_SIZE", d.event_queue_size)),
             reload_poll_seconds=float(
                 env.get("LINKGATE_RELOAD_POLL_SECONDS", d.reload_poll_seconds)
             ),
