@@ -137,11 +137,10 @@ def _event(index: int, row: Mapping[str, Any]) -> EventRecord:
     reasons = row.get("reasons") or ()
     if isinstance(reasons, str) or not all(isinstance(r, str) for r in reasons):
         raise ValueError(f"event {index}: reasons must be a list of strings")
-    event = {name: row.get(name) for name in OPTIONAL_FIELDS}
-    event.update({name: row[name] for name in REQUIRED_FIELDS})
+    event = {name: row.get(name) for name in RECORD_FIELDS}
     event["decided_at"] = as_utc(decided_at)
     event["reasons"] = tuple(reasons)
-    return tuple(event[name] for name in RECORD_FIELDS)
+    return tuple(event.values())
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +168,7 @@ class _Insert:
         values: Callable[[list[Any]], Any]
         if compiled.positional:
             order = [RECORD_FIELDS.index(name) for name in compiled.positiontup or ()]
-            values = itemgetter(*order) if len(order) > 1 else lambda v: (v[order[0]],)
+            values = itemgetter(*order)
         else:
             values = partial(_named, RECORD_FIELDS)
         row = compiled.string.partition(" VALUES ")[2]
