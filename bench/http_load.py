@@ -71,9 +71,9 @@ from bench.http_server import HELLO_PATH, KEY_FILE
 
 HOST = "127.0.0.1"
 BATCH = 100
+"""Decisions per request of the ``batch`` subject (``--batch``)."""
 DRAIN_SECONDS = 120
 """How long a run waits at most for the server to write out the events queued before it."""
-"""Decisions per request of the ``batch`` subject (``--batch``)."""
 
 
 def _free_port() -> int:
@@ -125,6 +125,17 @@ def _requests(kind: str, key: str, port: int, count: int, batch: int = BATCH) ->
     return out
 
 
+async def _response(reader: asyncio.StreamReader) -> int:
+    """Read one response (the server always sends ``Content-Length``); its status code."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    await reader.readexactly(length)
+    return int(head[9:12])
+
+
 async def _connection(
     requests: list[bytes], offset: int, until: float, warm_until: float, out: dict[str, Any]
 ) -> None:
@@ -137,13 +148,7 @@ async def _connection(
                 return
             writer.write(requests[i % len(requests)])
             i += 1
-            head = await reader.readuntil(b"\r\n\r\n")
-            status = int(head[9:12])
-            length = 0
-            for line in head.split(b"\r\n"):
-                if line[:15].lower() == b"content-length:":
-                    length = int(line[15:])
-            await reader.readexactly(length)
+            status = await _response(reader)
             done = time.perf_counter()
             if started >= warm_until:
                 out["latencies"].append(int((done - started) * 1e9))
@@ -194,13 +199,7 @@ async def _paced(
                 if wait > 0:
                     await asyncio.sleep(wait)
                 writer.write(requests[i % len(requests)])
-                head = await reader.readuntil(b"\r\n\r\n")
-                status = int(head[9:12])
-                length = 0
-                for line in head.split(b"\r\n"):
-                    if line[:15].lower() == b"content-length:":
-                        length = int(line[15:])
-                await reader.readexactly(length)
+                status = await _response(reader)
                 latencies.append(int((time.perf_counter() - due) * 1e9))
                 statuses[status] = statuses.get(status, 0) + 1
         finally:
