@@ -3,7 +3,9 @@
 Run ``python -m bench.http_server --port P --home DIR``. It
 
 1. points ``LINKGATE_HOME`` at ``DIR`` and opens a :class:`~linkgate.runtime.Runtime` on a
-   SQLite file there (signing and pseudonym keys are generated in ``DIR``);
+   SQLite file there (signing and pseudonym keys are generated in ``DIR``), its decision log
+   written by a child process as ``linkgate serve`` does (``LINKGATE_EVENT_WRITER=thread``
+   keeps it in a thread);
 2. creates an ``integrator`` API key and writes it to ``DIR/key.txt`` (written to a temporary
    name first and renamed, so a reader never sees half a key);
 3. builds the app with :func:`linkgate.api.app.create_app` over that runtime and adds
@@ -91,6 +93,7 @@ def build_app(home: Path, port: int) -> FastAPI:
     settings = Settings(
         database_url=f"sqlite:///{home / DATABASE_FILE}",
         public_url=f"http://{HOST}:{port}",
+        event_writer=os.environ.get("LINKGATE_EVENT_WRITER", "process"),  # as `linkgate serve`
     )
     runtime = Runtime(settings)
     _, key = runtime.stores.keys.create("integrator", None, "http benchmark")

@@ -40,7 +40,8 @@ from linkgate.policy.model import Policy
 from linkgate.preview import PreviewFetcher
 from linkgate.settings import Settings
 from linkgate.shadow import ShadowLog, ShadowPolicy
-from linkgate.storage.engine import STORE_ERRORS, database_url, make_engine
+from linkgate.storage.engine import STORE_ERRORS, database_url, is_memory_database, make_engine
+from linkgate.storage.event_process import ProcessSink
 from linkgate.storage.events import EventRecord
 from linkgate.storage.migrate import upgrade
 from linkgate.storage.repos import (
@@ -142,8 +143,16 @@ class Runtime:
         self._built_from = self._source_key()
         self._state_built = self.casework.stores.state.version()
         self.gateway = Gateway(self.build_snapshot())
+        # The decision log: written by a child process when so configured (and the store is
+        # one another process can open), else by a thread of this one.
+        self.event_process: ProcessSink | None = (
+            ProcessSink(self.url)
+            if settings.event_writer == "process" and not is_memory_database(self.url)
+            else None
+        )
         self.events: EventWriter[EventRecord] = EventWriter(
-            self.stores.events.add_records, maxsize=settings.event_queue_size
+            self.event_process or self.stores.events.add_records,
+            maxsize=settings.event_queue_size,
         )
         self.shadow: ShadowPolicy | None = None
         self._shadow_key: str | None = None
@@ -471,6 +480,8 @@ class Runtime:
     def close(self) -> None:
         self._stop.set()
         self.events.close()
+        if self.event_process is not None:
+            self.event_process.close()
         self.shadow_log.close()
         for thread in self._threads:
             thread.join(timeout=2)

@@ -49,6 +49,17 @@ def _secret_file(name: str) -> str:
     return path.read_text().strip()
 
 
+EVENT_WRITERS = ("thread", "process")
+
+
+def _event_writer(value: str) -> str:
+    if value not in EVENT_WRITERS:
+        raise ValueError(
+            f"LINKGATE_EVENT_WRITER must be one of {', '.join(EVENT_WRITERS)}, not {value!r}"
+        )
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str | None = None
@@ -61,6 +72,9 @@ class Settings:
     max_url_length: int = 8192
     reload_poll_seconds: float = 1.0
     event_queue_size: int = 100_000
+    event_writer: str = "thread"
+    """Where the decision log is written: ``thread`` (a thread of this process) or ``process``
+    (a child process; what ``linkgate serve`` uses unless told otherwise)."""
     shim_max_age: int = 90 * 86_400
     monitor_seconds: float = 30.0
     state_refresh_seconds: float = 60.0
@@ -70,6 +84,9 @@ class Settings:
     console_max_failures: int = 5
     console_client_max_failures: int = 20
     console_lockout_seconds: int = 900
+
+    def __post_init__(self) -> None:
+        _event_writer(self.event_writer)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -85,6 +102,7 @@ class Settings:
             max_batch=int(env.get("LINKGATE_MAX_BATCH", d.max_batch)),
             max_url_length=int(env.get("LINKGATE_MAX_URL_LENGTH", d.max_url_length)),
             event_queue_size=int(env.get("LINKGATE_EVENT_QUEUE_SIZE", d.event_queue_size)),
+            event_writer=_event_writer(env.get("LINKGATE_EVENT_WRITER", d.event_writer)),
             reload_poll_seconds=float(
                 env.get("LINKGATE_RELOAD_POLL_SECONDS", d.reload_poll_seconds)
             ),

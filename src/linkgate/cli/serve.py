@@ -50,6 +50,8 @@ def serve_cmd(
     os.environ["LINKGATE_PUBLIC_URL"] = public_url or os.environ.get(
         "LINKGATE_PUBLIC_URL", f"http://{host}:{port}"
     )
+    # The decision log is written by a child process of each worker unless told otherwise.
+    os.environ.setdefault("LINKGATE_EVENT_WRITER", "process")
     settings = Settings.from_env()
     settings.resolved_secret_keys()
     settings.resolved_pseudonym_key()

@@ -84,6 +84,14 @@ def is_postgresql(bind: Engine | Connection) -> bool:
 POSTGRES_CONNECT_TIMEOUT_S = 5
 
 
+def is_memory_database(url: str | URL) -> bool:
+    """Whether ``url`` is an SQLite database in this process's memory (no other process sees it)."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    if parsed.get_backend_name() != "sqlite":
+        return False
+    return parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
+
+
 def make_engine(url: str | URL, *, sqlite_busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> Engine:
     """An engine for ``url``: SQLite tuned for one process, PostgreSQL via psycopg 3."""
     parsed = normalise_url(url)
