@@ -193,3 +193,18 @@ def test_a_store_the_child_cannot_open_fails_the_batch() -> None:
         assert sink.pid is None
     finally:
         sink.close()
+
+
+def test_a_stop_signal_to_the_group_leaves_the_child_to_its_input(engine: Engine) -> None:
+    sink = ProcessSink(_url(engine))
+    try:
+        assert sink([record(1)]) == 1
+        pid = sink.pid
+        assert pid is not None
+        os.kill(pid, signal.SIGTERM)
+        os.kill(pid, signal.SIGINT)
+        assert sink([record(2)]) == 1  # still there to take the server's last batches
+        assert sink.pid == pid
+    finally:
+        sink.close()
+    assert not _alive(pid)

@@ -7,7 +7,7 @@ a fifth of the interpreter when a replica is saturated. :class:`ProcessSink` is 
 for :class:`~linkgate.events.EventWriter` that sends each batch, pickled, down a pipe to a
 child (``python -m linkgate.storage.event_process``) that stores it with
 :class:`~linkgate.storage.events.EventStore` and answers how it went: the serving process
-spends under a microsecond per event on it.
+spends about 3 µs per event on it (pickling, the pipe), against about 24 µs to write it.
 
 Framing on the child's standard input and output: a 4-byte big-endian length, then that many
 bytes. The first frame to the child is the database URL (UTF-8, so no password shows in the
@@ -17,9 +17,11 @@ process list), answered ``("ready", None)`` once the child can write (within
 as malformed (raised again here as ``ValueError``, so the writer retries its events one by
 one), ``("error", message)`` for anything else.
 
-A child that dies, hangs past ``reply_seconds`` or answers nonsense is ended, the batch in
-hand counts as failed (it may or may not have been committed: it is not sent twice), and the
-next batch starts a new child.
+The child ignores SIGINT and SIGTERM (a stop sent to the server's whole process group must
+not end it before the server hands over its last batch) and exits when its input closes:
+when the server closes it, or dies. A child that dies, hangs past ``reply_seconds`` or
+answers nonsense is ended, the batch in hand counts as failed (it may or may not have been
+committed: it is not sent twice), and the next batch starts a new child.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import contextlib
 import os
 import pickle
 import select
+import signal
 import subprocess
 import sys
 import threading
@@ -203,6 +206,10 @@ def serve(inbound: BinaryIO, outbound: BinaryIO) -> int:
 
 
 def main() -> int:
+    # The child lives as long as its input: a Ctrl-C or a stop signal sent to the whole
+    # process group must not end it before the server has handed over its last batch.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     # Answers go to the parent on the original standard output; anything else printed
     # there (a library's warning) goes to standard error instead.
     outbound = os.fdopen(os.dup(1), "wb")
