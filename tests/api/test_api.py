@@ -315,6 +315,7 @@ def test_health_ready_metrics(api: Api) -> None:
     assert api.runtime.warmed.wait(30), "the content classifier never loaded"
     ready = api.client.get("/readyz").json()
     assert ready["status"] == "ready" and ready["snapshot"]["revision"]
+    assert (ready["events"]["writer"], ready["events"]["writer_starts"]) == ("thread", None)
     decide(api, url=JD, channel="private_chat")
     metrics = api.client.get("/metrics").text
     assert 'linkgate_decisions_total{kind="share",treatment="rich_page"}' in metrics

@@ -86,8 +86,9 @@ def test_the_log_is_written_by_a_child_that_ends_with_the_server(
         }
         assert len(writers) == 1, _children(server.process.pid)
         (writer,) = writers
-        ready = httpx.get(f"{server.url}/readyz", timeout=5).json()
-        assert ready["events"]["dropped"] == 0 and ready["events"]["failed"] == 0
+        events = httpx.get(f"{server.url}/readyz", timeout=5).json()["events"]
+        assert (events["dropped"], events["failed"]) == (0, 0)
+        assert (events["writer"], events["writer_starts"]) == ("process", 1)
     finally:
         server.stop(stop)
     # Stopped, or killed without a word: the writer sees its input close and exits.
@@ -109,5 +110,7 @@ def test_the_thread_writer_can_be_chosen(tmp_path: Path) -> None:
             "linkgate.storage.event_process" in cmd
             for cmd in _children(server.process.pid).values()
         )
+        events = httpx.get(f"{server.url}/readyz", timeout=5).json()["events"]
+        assert (events["writer"], events["writer_starts"]) == ("thread", None)
     finally:
         server.stop()

@@ -48,6 +48,10 @@ async def readyz(request: Request) -> JSONResponse:
             "pending": runtime.events.pending,
             "dropped": runtime.events.dropped,
             "failed": runtime.events.failed,
+            "writer": "thread" if runtime.event_process is None else "process",
+            "writer_starts": (
+                runtime.event_process.starts if runtime.event_process is not None else None
+            ),
         },
         "shadow": {
             "revision": runtime.shadow.revision if runtime.shadow is not None else None,
