@@ -146,7 +146,7 @@ class Runtime:
         # The decision log: written by a child process when so configured (and the store is
         # one another process can open), else by a thread of this one.
         self.event_process: ProcessSink | None = (
-            ProcessSink(self.url)
+            ProcessSink(self.url, fallback=self.stores.events.add_records)
             if settings.event_writer == "process" and not is_memory_database(self.url)
             else None
         )

@@ -88,7 +88,11 @@ def test_the_log_is_written_by_a_child_that_ends_with_the_server(
         (writer,) = writers
         events = httpx.get(f"{server.url}/readyz", timeout=5).json()["events"]
         assert (events["dropped"], events["failed"]) == (0, 0)
-        assert (events["writer"], events["writer_starts"]) == ("process", 1)
+        assert (events["writer"], events["writer_starts"], events["writer_fallbacks"]) == (
+            "process",
+            1,
+            0,
+        )
     finally:
         server.stop(stop)
     # Stopped, or killed without a word: the writer sees its input close and exits.
@@ -111,6 +115,10 @@ def test_the_thread_writer_can_be_chosen(tmp_path: Path) -> None:
             for cmd in _children(server.process.pid).values()
         )
         events = httpx.get(f"{server.url}/readyz", timeout=5).json()["events"]
-        assert (events["writer"], events["writer_starts"]) == ("thread", None)
+        assert (events["writer"], events["writer_starts"], events["writer_fallbacks"]) == (
+            "thread",
+            None,
+            None,
+        )
     finally:
         server.stop()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -99,7 +100,7 @@ def test_a_batch_the_store_refuses_is_reported_and_the_child_goes_on(engine: Eng
 
 
 def test_a_child_that_dies_fails_its_batch_and_a_new_one_takes_the_next(engine: Engine) -> None:
-    sink = ProcessSink(_url(engine))
+    sink = ProcessSink(_url(engine), retry_seconds=0)
     try:
         assert sink([record(1)]) == 1
         first = sink.pid
@@ -183,6 +184,46 @@ def test_a_memory_database_keeps_the_writer_thread(tmp_path: Path) -> None:
     assert is_memory_database("sqlite:///file:x?mode=memory&uri=true")
     assert not is_memory_database(f"sqlite:///{tmp_path / 'x.sqlite'}")
     assert not is_memory_database("postgresql+psycopg://postgres@127.0.0.1/test")
+
+
+def test_while_no_child_can_be_had_the_fallback_stores_batches(engine: Engine) -> None:
+    store = EventStore(engine)
+    sink = ProcessSink(_url(engine), fallback=store.add_records, retry_seconds=1.0)
+    try:
+        assert sink([record(1)]) == 1
+        first = sink.pid
+        assert first is not None
+        os.kill(first, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        with pytest.raises(EventProcessError, match="failed"):
+            while time.monotonic() < deadline:
+                sink([record(2)])
+        # Within the retry window no child is started: this process stores the batch.
+        assert sink([record(3)]) == 1 and sink([record(4)]) == 1
+        assert (sink.fallbacks, sink.starts, sink.pid) == (2, 1, None)
+        time.sleep(1.1)
+        assert sink([record(5)]) == 1
+        assert sink.starts == 2 and sink.pid not in (None, first)
+    finally:
+        sink.close()
+    ids = [s.decision_id for s in _stored(engine)]
+    assert ids[0] == f"d{1:016x}" and ids[-3:] == [f"d{n:016x}" for n in (3, 4, 5)]
+
+
+def test_a_child_that_cannot_start_leaves_the_batch_to_the_fallback() -> None:
+    kept: list[list[EventRecord]] = []
+
+    def fallback(records: Sequence[EventRecord]) -> int:
+        kept.append(list(records))
+        return len(records)
+
+    sink = ProcessSink("nosuchdialect://somewhere/db", fallback=fallback)
+    try:
+        assert sink([record(1)]) == 1 and sink([record(2)]) == 1
+        assert [r[0][0] for r in kept] == [f"d{1:016x}", f"d{2:016x}"]
+        assert (sink.starts, sink.fallbacks, sink.pid) == (1, 2, None)  # one try per window
+    finally:
+        sink.close()
 
 
 def test_a_store_the_child_cannot_open_fails_the_batch() -> None:

@@ -20,8 +20,9 @@ one), ``("error", message)`` for anything else.
 The child ignores SIGINT and SIGTERM (a stop sent to the server's whole process group must
 not end it before the server hands over its last batch) and exits when its input closes:
 when the server closes it, or dies. A child that dies, hangs past ``reply_seconds`` or
-answers nonsense is ended, the batch in hand counts as failed (it may or may not have been
-committed: it is not sent twice), and the next batch starts a new child.
+answers nonsense is ended and the batch in hand counts as failed (it may or may not have
+been committed: it is not sent twice). For a few seconds after that, batches are stored by a
+fallback in this process (the server's own store), then the next batch starts a new child.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import IO, Any, BinaryIO, Final
 
 from linkgate.errors import LinkgateError
@@ -48,23 +49,43 @@ class EventProcessError(LinkgateError, RuntimeError):
     """The child process writing the decision log failed, hung or could not start."""
 
 
+_FAILURES: Final = (OSError, EOFError, ValueError, pickle.UnpicklingError, EventProcessError)
+"""What a dead, silent or confused child raises here."""
+
+
 def _frame(payload: bytes) -> bytes:
     return len(payload).to_bytes(_HEADER, "big") + payload
 
 
 class ProcessSink:
-    """A batch sink that stores each batch through a child process (see the module)."""
+    """A batch sink that stores each batch through a child process (see the module).
+
+    ``fallback``, when given, stores batches in this process while no child can be had: for
+    ``retry_seconds`` after a child failed (or could not start), after which the next batch
+    starts a new one. Without it, those batches fail.
+    """
 
     def __init__(
-        self, database_url: str, *, reply_seconds: float = 60.0, start_seconds: float = 60.0
+        self,
+        database_url: str,
+        *,
+        fallback: Callable[[Sequence[Any]], int] | None = None,
+        reply_seconds: float = 60.0,
+        start_seconds: float = 60.0,
+        retry_seconds: float = 5.0,
     ) -> None:
         self._url = database_url
+        self._fallback = fallback
         self._reply_seconds = reply_seconds
         self._start_seconds = start_seconds
+        self._retry_seconds = retry_seconds
+        self._retry_at = 0.0
         self._child: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
         self.starts = 0
         """Children started so far (one more after each failure)."""
+        self.fallbacks = 0
+        """Batches stored by ``fallback`` while no child could be had."""
 
     @property
     def pid(self) -> int | None:
@@ -73,29 +94,41 @@ class ProcessSink:
 
     def __call__(self, records: Sequence[Any]) -> int:
         """Store ``records`` in one transaction of the child's; how many were stored."""
-        payload = pickle.dumps(list(records), protocol=pickle.HIGHEST_PROTOCOL)
         with self._lock:
+            child = self._child
+            if child is None and time.monotonic() >= self._retry_at:
+                try:
+                    child = self._start()
+                except _FAILURES as exc:
+                    self._failed()
+                    if self._fallback is None:
+                        raise EventProcessError(
+                            f"the decision log's writer process could not start: {exc}"
+                        ) from exc
+            if child is None:  # none to be had for now: nothing was sent, store it here
+                if self._fallback is None:
+                    raise EventProcessError("the decision log's writer process failed recently")
+                self.fallbacks += 1
+                return self._fallback(records)
             try:
-                child = self._child or self._start()
                 assert child.stdin is not None and child.stdout is not None
-                child.stdin.write(_frame(payload))
+                child.stdin.write(_frame(pickle.dumps(list(records), pickle.HIGHEST_PROTOCOL)))
                 child.stdin.flush()
                 status, value = pickle.loads(self._read(child.stdout, self._reply_seconds))
-            except (
-                OSError,
-                EOFError,
-                ValueError,
-                pickle.UnpicklingError,
-                EventProcessError,
-            ) as exc:
-                if self._child is not None:
-                    self._end(self._child)
+            except _FAILURES as exc:
+                self._failed()
                 raise EventProcessError(f"the decision log's writer process failed: {exc}") from exc
         if status == "ok":
             return int(value)
         if status == "value":
             raise ValueError(str(value))
         raise EventProcessError(f"the decision log's writer process: {value}")
+
+    def _failed(self) -> None:
+        """End the child, if any, and wait ``retry_seconds`` before starting another."""
+        if self._child is not None:
+            self._end(self._child)
+        self._retry_at = time.monotonic() + self._retry_seconds
 
     def _start(self) -> subprocess.Popen[bytes]:
         child = subprocess.Popen(
@@ -110,7 +143,7 @@ class ProcessSink:
         child.stdin.flush()
         status, value = pickle.loads(self._read(child.stdout, self._start_seconds))
         if status != "ready":
-            raise EventProcessError(f"the writer process could not start: {value}")
+            raise EventProcessError(str(value))
         return child
 
     def _read(self, stream: IO[bytes], seconds: float) -> bytes:

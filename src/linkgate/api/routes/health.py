@@ -52,6 +52,9 @@ async def readyz(request: Request) -> JSONResponse:
             "writer_starts": (
                 runtime.event_process.starts if runtime.event_process is not None else None
             ),
+            "writer_fallbacks": (
+                runtime.event_process.fallbacks if runtime.event_process is not None else None
+            ),
         },
         "shadow": {
             "revision": runtime.shadow.revision if runtime.shadow is not None else None,
