@@ -14,7 +14,7 @@ from linkgate.storage.engine import make_engine
 from linkgate.storage.migrate import upgrade
 from linkgate.storage.repos import KeyStore
 from linkgate.storage.schema import DecisionEventRow
-from tests.service.servers import start_server
+from tests.service.servers import Server, start_server
 
 DECISIONS = 20
 
@@ -48,15 +48,32 @@ def _gone(pid: int, seconds: float = 15) -> bool:
     return False
 
 
-def _decide(url: str, key: str) -> None:
-    for n in range(DECISIONS):
-        answer = httpx.post(
-            f"{url}/v1/decisions",
-            json={"url": f"https://item.jd.com/{n}.html", "channel": "private_chat"},
-            headers={"Authorization": f"Bearer {key}"},
-            timeout=10,
-        )
-        assert answer.status_code == 200
+def _serve_and_decide(home: Path, env: dict[str, str] | None = None) -> Server:
+    """A ``linkgate serve`` on a SQLite file that has decided and logged ``DECISIONS`` links.
+
+    The server is left running (the caller stops it); if the log falls short it is stopped.
+    """
+    database = f"sqlite:///{home / 'serve.sqlite'}"
+    upgrade(database)
+    key = KeyStore(make_engine(database)).create("integrator")[1]
+    server = start_server(home, database, env=env)
+    try:
+        for n in range(DECISIONS):
+            answer = httpx.post(
+                f"{server.url}/v1/decisions",
+                json={"url": f"https://item.jd.com/{n}.html", "channel": "private_chat"},
+                headers={"Authorization": f"Bearer {key}"},
+                timeout=10,
+            )
+            assert answer.status_code == 200
+        deadline = time.monotonic() + 30
+        while _stored(database) < DECISIONS and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _stored(database) == DECISIONS
+    except BaseException:
+        server.stop()
+        raise
+    return server
 
 
 def _stored(database: str) -> int:
@@ -69,16 +86,8 @@ def _stored(database: str) -> int:
 def test_the_log_is_written_by_a_child_that_ends_with_the_server(
     tmp_path: Path, stop: signal.Signals
 ) -> None:
-    database = f"sqlite:///{tmp_path / 'serve.sqlite'}"
-    upgrade(database)
-    key = KeyStore(make_engine(database)).create("integrator")[1]
-    server = start_server(tmp_path, database)
+    server = _serve_and_decide(tmp_path)
     try:
-        _decide(server.url, key)
-        deadline = time.monotonic() + 30
-        while _stored(database) < DECISIONS and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert _stored(database) == DECISIONS
         writers = {
             pid: cmd
             for pid, cmd in _children(server.process.pid).items()
@@ -100,16 +109,8 @@ def test_the_log_is_written_by_a_child_that_ends_with_the_server(
 
 
 def test_the_thread_writer_can_be_chosen(tmp_path: Path) -> None:
-    database = f"sqlite:///{tmp_path / 'serve.sqlite'}"
-    upgrade(database)
-    key = KeyStore(make_engine(database)).create("integrator")[1]
-    server = start_server(tmp_path, database, env={"LINKGATE_EVENT_WRITER": "thread"})
+    server = _serve_and_decide(tmp_path, {"LINKGATE_EVENT_WRITER": "thread"})
     try:
-        _decide(server.url, key)
-        deadline = time.monotonic() + 30
-        while _stored(database) < DECISIONS and time.monotonic() < deadline:
-            time.sleep(0.1)
-        assert _stored(database) == DECISIONS
         assert not any(
             "linkgate.storage.event_process" in cmd
             for cmd in _children(server.process.pid).values()

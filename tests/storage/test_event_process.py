@@ -68,6 +68,19 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _kill_the_child(sink: ProcessSink) -> int:
+    """Write a batch, kill the child that wrote it, and see the next batch fail; its pid."""
+    assert sink([record(1)]) == 1
+    pid = sink.pid
+    assert pid is not None
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    with pytest.raises(EventProcessError, match="failed"):
+        while time.monotonic() < deadline:  # the pipe may take a write before it breaks
+            sink([record(2)])
+    return pid
+
+
 def test_batches_are_stored_by_the_child_as_by_the_store(engine: Engine) -> None:
     sink = ProcessSink(_url(engine))
     try:
@@ -102,14 +115,7 @@ def test_a_batch_the_store_refuses_is_reported_and_the_child_goes_on(engine: Eng
 def test_a_child_that_dies_fails_its_batch_and_a_new_one_takes_the_next(engine: Engine) -> None:
     sink = ProcessSink(_url(engine), retry_seconds=0)
     try:
-        assert sink([record(1)]) == 1
-        first = sink.pid
-        assert first is not None
-        os.kill(first, signal.SIGKILL)
-        deadline = time.monotonic() + 10
-        with pytest.raises(EventProcessError, match="failed"):
-            while time.monotonic() < deadline:  # the pipe may take a write before it breaks
-                sink([record(2)])
+        first = _kill_the_child(sink)
         assert sink.pid is None
         assert sink([record(3)]) == 1
         assert sink.starts == 2 and sink.pid not in (None, first)
@@ -190,14 +196,7 @@ def test_while_no_child_can_be_had_the_fallback_stores_batches(engine: Engine) -
     store = EventStore(engine)
     sink = ProcessSink(_url(engine), fallback=store.add_records, retry_seconds=1.0)
     try:
-        assert sink([record(1)]) == 1
-        first = sink.pid
-        assert first is not None
-        os.kill(first, signal.SIGKILL)
-        deadline = time.monotonic() + 10
-        with pytest.raises(EventProcessError, match="failed"):
-            while time.monotonic() < deadline:
-                sink([record(2)])
+        first = _kill_the_child(sink)
         # Within the retry window no child is started: this process stores the batch.
         assert sink([record(3)]) == 1 and sink([record(4)]) == 1
         assert (sink.fallbacks, sink.starts, sink.pid) == (2, 1, None)
