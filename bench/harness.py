@@ -12,7 +12,9 @@ What it provides:
   Bare passes read both the process CPU clock and the wall clock around each chunk;
   throughput is computed from CPU time, i.e. per core. Only the kernels are timed: the Rich
   progress bar is refreshed by hand between chunks, never by a background thread, and a full
-  garbage collection runs before every timed pass. :meth:`Runner.compare` times several
+  garbage collection runs before every timed pass, after which what is alive is frozen out of
+  the collector's passes until the pass ends (:func:`frozen_heap`), as a server freezes its
+  loaded heap. :meth:`Runner.compare` times several
   :class:`Subject` s ``--repeat`` times each, round-robin, with fresh objects for every pass,
   and keeps the fastest pass: on a shared two-core machine one pass of the same code varies by
   tens of percent, and the minimum is the estimate least disturbed by other work;
@@ -249,6 +251,27 @@ class Measurement:
         return out
 
 
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Collect, then keep what is alive now out of the collector's passes until the block ends.
+
+    What a timed pass finds alive (the corpora, prepared inputs, the subject's freshly loaded
+    gateway) is the benchmark's and the process's start-up heap, which a server freezes once
+    it has loaded (``gc.freeze()``, see ``linkgate.runtime``). Left in, every full collection
+    during the pass walked it (about half a million objects while a full run of
+    ``bench.decisions`` times Zipf traffic: its prepared inputs), a cost that grew with what the
+    benchmark held rather than with the work timed. Objects the pass itself creates (the
+    caches it fills, its garbage) are collected as usual.
+    """
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+        gc.collect()
+
+
 class Runner:
     """Times kernels over inputs in chunks, with one Rich progress bar per pass."""
 
@@ -290,23 +313,23 @@ class Runner:
 
     def bare(self, label: str, items: Sequence[T], kernel: BareKernel[T]) -> Pass:
         """CPU and wall time spent in ``kernel`` over all of ``items`` (a throughput pass)."""
-        gc.collect()
         cpu, wall = time.process_time_ns, time.perf_counter_ns
         cpu_total = wall_total = 0
-        for part in self._chunks(label, items):
-            c0, w0 = cpu(), wall()
-            kernel(part)
-            w1, c1 = wall(), cpu()
-            cpu_total += c1 - c0
-            wall_total += w1 - w0
+        with frozen_heap():
+            for part in self._chunks(label, items):
+                c0, w0 = cpu(), wall()
+                kernel(part)
+                w1, c1 = wall(), cpu()
+                cpu_total += c1 - c0
+                wall_total += w1 - w0
         return Pass(cpu_total / 1e9, wall_total / 1e9)
 
     def each(self, label: str, items: Sequence[T], kernel: EachKernel[T]) -> list[int]:
         """Per-call nanoseconds: ``kernel(part, samples)`` appends one sample per item."""
-        gc.collect()
         samples: list[int] = []
-        for part in self._chunks(label, items):
-            kernel(part, samples)
+        with frozen_heap():
+            for part in self._chunks(label, items):
+                kernel(part, samples)
         return samples
 
     def compare(self, label: str, subjects: Sequence[Subject[Any]]) -> dict[str, Measurement]:
