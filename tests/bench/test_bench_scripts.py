@@ -7,7 +7,9 @@ fast the machine is: no assertion compares a time with a threshold.
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -232,6 +234,28 @@ def test_percentiles() -> None:
     latency = harness.Latency.of([3000, 1000, 2000])
     assert (latency.median_us, latency.max_us, latency.mean_us) == (2.0, 3.0, 2.0)
     assert harness.Latency.of([]).median_us == 0.0
+
+
+class _Node:
+    """A container the collector tracks, to build reference cycles with."""
+
+    def __init__(self) -> None:
+        self.other: _Node | None = None
+
+
+def test_a_timed_pass_keeps_what_was_alive_out_of_the_collectors_passes() -> None:
+    held = _Node()  # alive when the pass starts: the benchmark's own
+    with harness.frozen_heap():
+        assert gc.get_freeze_count() > 0
+        assert not any(o is held for o in gc.get_objects())  # frozen objects are not listed
+        made = _Node()  # made by the timed work: collected as usual
+        made.other = made
+        gone = weakref.ref(made)
+        del made
+        gc.collect()
+        assert gone() is None
+    assert gc.get_freeze_count() == 0
+    assert any(o is held for o in gc.get_objects())
 
 
 @pytest.fixture
