@@ -25,7 +25,6 @@ Redis round trip per decision.
 
 from __future__ import annotations
 
-import gc
 import random
 import secrets
 import time
@@ -36,7 +35,15 @@ from typing import Any
 import redis
 from rich.table import Table
 
-from bench.harness import console, corpus_size, parser, target_row, targets_table, write_json
+from bench.harness import (
+    console,
+    corpus_size,
+    frozen_heap,
+    parser,
+    target_row,
+    targets_table,
+    write_json,
+)
 from bench.harness import zipf_corpus as links
 from linkgate.enforcement.counters import (
     CountPlan,
@@ -95,22 +102,23 @@ def run_pass(
     plan = CountPlan.of(policy.enforcement.wants, sorted({f.window for f in policy.forward_limits}))
     start = AT.timestamp()
     blocked = 0
-    gc.collect()
-    started = time.process_time()
-    for i, (url, sender, recipient) in enumerate(shares):
-        forwards = None
-        if counter is not None:
-            facts = gateway.inspect(url)
-            if facts.canonical is not None:
-                at = start + i / 1000
-                counts = counter.observe(
-                    Share(str(i), sender, (recipient,), facts.canonical, facts.platform_id, at),
-                    plan,
-                )
-                forwards = counts.forwards
-        d = gateway.decide(url, channel="private_chat", sender=sender, at=AT, forwards=forwards)
-        blocked += d.treatment == "blocked"
-    return time.process_time() - started, blocked
+    with frozen_heap():
+        started = time.process_time()
+        for i, (url, sender, recipient) in enumerate(shares):
+            forwards = None
+            if counter is not None:
+                facts = gateway.inspect(url)
+                if facts.canonical is not None:
+                    at = start + i / 1000
+                    counts = counter.observe(
+                        Share(str(i), sender, (recipient,), facts.canonical, facts.platform_id, at),
+                        plan,
+                    )
+                    forwards = counts.forwards
+            d = gateway.decide(url, channel="private_chat", sender=sender, at=AT, forwards=forwards)
+            blocked += d.treatment == "blocked"
+        elapsed = time.process_time() - started
+    return elapsed, blocked
 
 
 def main(argv: Sequence[str] | None = None) -> int:
