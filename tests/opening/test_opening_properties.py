@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linkgate.opening import capability_ticket, jsapi, nonce, shim
-from linkgate.opening.keys import ShimKeys, ShimTokenError
+from linkgate.opening.keys import ShimKeys, ShimTokenError, payload_json
 from linkgate.vocabulary import CAPABILITIES, CHANNELS, Channel
 
 NOW = 1_700_000_000
@@ -198,3 +198,19 @@ def test_js_signature_is_always_forty_hex_digits(
     assert len(digest) == 40
     assert int(digest, 16) >= 0
     assert digest == digest.lower()
+
+
+@settings(max_examples=300)
+@given(
+    st.dictionaries(
+        st.text(max_size=8),
+        st.text() | st.integers() | json_value,
+        max_size=8,
+    )
+)
+def test_a_payload_is_written_exactly_as_the_json_module_writes_it(
+    fields: dict[str, object],
+) -> None:
+    # Tokens minted before and after the payload writer must be the same bytes.
+    expected = json.dumps(fields, separators=(",", ":"), ensure_ascii=True)
+    assert payload_json(fields) == expected
