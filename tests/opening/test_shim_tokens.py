@@ -180,3 +180,50 @@ def test_every_single_character_change_is_refused() -> None:
             changed = token[:index] + ch + token[index + 1 :]
             with pytest.raises(ShimTokenError):
                 verify(changed, KEYS, now=NOW, max_age=DAY)
+
+
+def _payload(token: str) -> dict[str, object]:
+    body = token.partition(".")[0]
+    decoded: dict[str, object] = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    return decoded
+
+
+def test_the_group_travels_sealed() -> None:
+    token = sign(CLAIMS, KEYS)
+    payload = _payload(token)
+    assert "g" not in payload and isinstance(payload["G"], str)
+    body = base64.urlsafe_b64decode(token.partition(".")[0] + "==")
+    assert b"group-42" not in body
+    assert b"group-42" not in base64.urlsafe_b64decode(str(payload["G"]) + "==")
+    assert verify(token, KEYS, now=NOW, max_age=DAY).group == "group-42"
+    # The same group in another decision's token reads differently: tokens are not linkable.
+    other = sign(ShimClaims(URL, "group_chat", "group-42", NOW, None, "dec-2"), KEYS)
+    assert _payload(other)["G"] != payload["G"]
+
+
+def test_a_sealed_group_opens_only_in_its_own_token() -> None:
+    sealed = _payload(sign(CLAIMS, KEYS))["G"]
+    base = {"k": "k1", "u": URL, "c": "group_chat", "t": NOW, "d": "dec-1"}
+    assert verify(_forge({**base, "G": sealed}), KEYS, now=NOW, max_age=DAY).group == "group-42"
+    for payload in (
+        {**base, "G": sealed, "d": "dec-9"},  # moved to another decision's token
+        {**base, "G": sealed, "t": NOW + 1},  # or another issue time
+        {**base, "G": sealed, "g": "group-42"},  # sealed and clear at once
+        {**base, "G": "bm90LXNlYWxlZA"},  # not sealed by this key
+        {**base, "G": "***"},  # not base64url
+        {**base, "G": 7},
+    ):
+        assert _code(_forge(payload)) == "malformed", payload
+
+
+def test_tokens_with_the_group_in_clear_still_verify() -> None:
+    legacy = {"k": "k1", "u": URL, "c": "group_chat", "t": NOW, "g": "group-42"}
+    assert verify(_forge(legacy), KEYS, now=NOW, max_age=DAY).group == "group-42"
+
+
+def test_a_group_sealed_under_a_retired_signing_key_opens_until_the_key_is_removed() -> None:
+    old = ShimKeys({"k0": b"o" * 32}, "k0")
+    token = sign(CLAIMS, old)
+    rotated = old.rotated("k1")
+    assert verify(token, rotated, now=NOW, max_age=DAY).group == "group-42"
+    assert _code(token, rotated.without("k0")) == "unknown_key"

@@ -1,6 +1,6 @@
 """No request's path reaches an OpenTelemetry provider configured in the process.
 
-A shim link's path is its signed token, which carries the link and the group it was
+A shim link's path is its signed token, which carries the link and (sealed) the group it was
 shared in. linkgate reports on itself through ``/metrics`` and its own logs; the web
 framework's own OpenTelemetry instrumentation would otherwise export a span for every
 request (its path included) to whatever tracer provider the process has, for example

@@ -95,7 +95,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         # linkgate reports on itself through /metrics and its own logs. The framework's
         # OpenTelemetry instrumentation, on by default, would send each request's path to
         # any tracer, meter or logger provider configured in the process (a shim link's
-        # path is its signed token, which carries the link and the group it was shared in)
+        # path is its signed token, which carries the link it opens)
         # and looks those providers up on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )

@@ -47,10 +47,13 @@ import hmac
 import json
 import re
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from json.encoder import encode_basestring_ascii
 from types import MappingProxyType
 from typing import Any, Final, Literal
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
 from linkgate.errors import LinkgateError
 
@@ -138,7 +141,7 @@ class ShimKeys:
     Immutable; its ``repr`` names the kids, never the secrets.
     """
 
-    __slots__ = ("_active", "_bases", "_keys")
+    __slots__ = ("_active", "_bases", "_keys", "_sealers")
 
     def __init__(self, keys: Mapping[str, bytes], active: str) -> None:
         if not keys:
@@ -158,6 +161,8 @@ class ShimKeys:
         self._active = active
         # (kid, purpose) -> HMAC state after "purpose\n"; copied for each token.
         self._bases: dict[tuple[str, bytes], Any] = {}
+        # (kid, purpose) -> the AES-SIV cipher for fields a token carries unreadable.
+        self._sealers: dict[tuple[str, bytes], AESSIV] = {}
 
     @property
     def keys(self) -> Mapping[str, bytes]:
@@ -253,6 +258,32 @@ class ShimKeys:
         state.update(message)
         digest: bytes = state.digest()
         return digest
+
+    def seal(self, kid: str, purpose: bytes, data: bytes, context: Sequence[bytes]) -> bytes:
+        """``data`` encrypted under the key ``kid`` for tokens of kind ``purpose``.
+
+        AES-SIV (RFC 5297) with a key derived from the secret (HMAC-SHA512 of
+        ``purpose "\nseal"``): deterministic for the same ``data`` and
+        ``context``, so no random nonce is drawn per token; ``context`` (the
+        token's own decision id and issue time) makes each token's text differ.
+        """
+        return self._sealer(kid, purpose).encrypt(data, list(context))
+
+    def unseal(
+        self, kid: str, purpose: bytes, sealed: bytes, context: Sequence[bytes]
+    ) -> bytes | None:
+        """What :meth:`seal` sealed, or ``None`` if ``sealed`` is not genuine for ``context``."""
+        try:
+            return self._sealer(kid, purpose).decrypt(sealed, list(context))
+        except (InvalidTag, ValueError):
+            return None
+
+    def _sealer(self, kid: str, purpose: bytes) -> AESSIV:
+        found = self._sealers.get((kid, purpose))
+        if found is None:
+            material = hmac.digest(self._keys[kid], purpose + b"\nseal", "sha512")
+            found = self._sealers[(kid, purpose)] = AESSIV(material)
+        return found
 
 
 def _decode_secret(kid: str, text: str) -> bytes:

@@ -10,7 +10,16 @@ genuine token only ever carries an ``http``/``https`` URL.
 Payload members (see :mod:`linkgate.opening.keys` for the token format)::
 
     k  kid          u  canonical URL     c  channel        t  issued at (unix s)
-    g  group id     s  sender pseudonym  d  decision id    (g, s, d only when set)
+    G  group id, sealed                  s  sender pseudonym  d  decision id
+    v  content category                  i  the link as typed  (G, s, d, v, i only when set)
+
+The token is signed, not encrypted: whoever holds a shim link can read the
+link it carries, as they could the link itself. The group it was shared in is
+the exception: a link forwarded out of its group must not name the group, so
+``G`` holds the group id sealed with AES-SIV under the signing key
+(:meth:`ShimKeys.seal`, bound to the token's decision id and issue time).
+Tokens minted before groups were sealed carry ``g``, the group id in clear,
+and still verify until they expire.
 """
 
 from __future__ import annotations
@@ -22,6 +31,8 @@ from typing import Final
 from linkgate.opening.keys import (
     ShimKeys,
     ShimTokenError,
+    b64url_decode,
+    b64url_encode,
     check_age,
     int_field,
     optional_str_field,
@@ -87,7 +98,13 @@ def sign(claims: ShimClaims, keys: ShimKeys) -> str:
         raise ShimTokenError("malformed")
     fields: dict[str, object] = {"u": claims.url, "c": claims.channel, "t": claims.issued_at}
     if claims.group is not None:
-        fields["g"] = claims.group
+        sealed = keys.seal(
+            keys.active,
+            PURPOSE,
+            claims.group.encode("utf-8", "surrogatepass"),
+            _group_context(claims.decision_id, claims.issued_at),
+        )
+        fields["G"] = b64url_encode(sealed).decode("ascii")
     if claims.sender is not None:
         fields["s"] = claims.sender
     if claims.decision_id is not None:
@@ -111,8 +128,13 @@ def verify(token: str, keys: ShimKeys, *, now: int, max_age: int) -> ShimClaims:
     channel = str_field(payload, "c")
     issued_at = int_field(payload, "t")
     group = optional_str_field(payload, "g")
+    sealed = optional_str_field(payload, "G")
     sender = optional_str_field(payload, "s")
     decision_id = optional_str_field(payload, "d")
+    if sealed is not None:
+        if group is not None:
+            raise ShimTokenError("malformed")
+        group = _unseal_group(sealed, payload["k"], keys, decision_id, issued_at)
     content = optional_str_field(payload, "v")
     typed = optional_str_field(payload, "i")
     if not is_shim_target(url):
@@ -122,3 +144,25 @@ def verify(token: str, keys: ShimKeys, *, now: int, max_age: int) -> ShimClaims:
         raise ShimTokenError("malformed")
     check_age(issued_at, now, max_age)
     return ShimClaims(url, known, group, issued_at, sender, decision_id, content, typed)
+
+
+def _group_context(decision_id: str | None, issued_at: int) -> tuple[bytes, bytes]:
+    """What a sealed group is bound to: its token's decision id and issue time."""
+    return ((decision_id or "").encode("utf-8", "surrogatepass"), str(issued_at).encode("ascii"))
+
+
+def _unseal_group(
+    sealed: str, kid: str, keys: ShimKeys, decision_id: str | None, issued_at: int
+) -> str:
+    data = b64url_decode(sealed)
+    group = (
+        keys.unseal(kid, PURPOSE, data, _group_context(decision_id, issued_at))
+        if data is not None
+        else None
+    )
+    if group is None:
+        raise ShimTokenError("malformed")
+    try:
+        return group.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        raise ShimTokenError("malformed") from None
