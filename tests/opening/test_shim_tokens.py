@@ -227,3 +227,9 @@ def test_a_group_sealed_under_a_retired_signing_key_opens_until_the_key_is_remov
     rotated = old.rotated("k1")
     assert verify(token, rotated, now=NOW, max_age=DAY).group == "group-42"
     assert _code(token, rotated.without("k0")) == "unknown_key"
+
+
+@pytest.mark.parametrize("group", ["", "g", "群聊\ud800", "x" * 500])
+def test_any_group_id_round_trips_sealed(group: str) -> None:
+    claims = ShimClaims(URL, "group_chat", group, NOW, None, "dec-1")
+    assert verify(sign(claims, KEYS), KEYS, now=NOW, max_age=DAY) == claims
