@@ -261,7 +261,8 @@ def frozen_heap() -> Iterator[None]:
     during the pass walked it (about half a million objects while a full run of
     ``bench.decisions`` times Zipf traffic: its prepared inputs), a cost that grew with what the
     benchmark held rather than with the work timed. Objects the pass itself creates (the
-    caches it fills, its garbage) are collected as usual.
+    caches it fills, its garbage) are collected as usual. It unfreezes everything at its end,
+    so it is not used inside another freeze (``bench.http_load`` freezes its client later).
     """
     gc.collect()
     gc.freeze()

@@ -74,9 +74,9 @@ from bench.http_server import HELLO_PATH, KEY_FILE
 
 HOST = "127.0.0.1"
 BATCH = 100
+"""Decisions per request of the ``batch`` subject (``--batch``)."""
 IN_PROCESS_PASSES = 3
 """Timed passes of the in-process baseline; the fastest counts."""
-"""Decisions per request of the ``batch`` subject (``--batch``)."""
 DRAIN_SECONDS = 120
 """How long a run waits at most for the server to write out the events queued before it."""
 

@@ -93,10 +93,9 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         summary="How may this link open, here, for this person, now?",
         lifespan=lifespan,
         # linkgate reports on itself through /metrics and its own logs. The framework's
-        # OpenTelemetry instrumentation, on by default, would send each request's path to
-        # any tracer, meter or logger provider configured in the process (a shim link's
-        # path is its signed token, which carries the link it opens)
-        # and looks those providers up on every request.
+        # OpenTelemetry instrumentation, on by default, would send each request's path (a
+        # shim link's path is its signed token) to any tracer, meter or logger provider
+        # configured in the process, and looks those providers up on every request.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     if runtime is not None:

@@ -263,7 +263,7 @@ class ShimKeys:
         """``data`` encrypted under the key ``kid`` for tokens of kind ``purpose``.
 
         AES-SIV (RFC 5297) with a key derived from the secret (HMAC-SHA512 of
-        ``purpose "\nseal"``): deterministic for the same ``data`` and
+        ``purpose "\\nseal"``): deterministic for the same ``data`` and
         ``context``, so no random nonce is drawn per token; ``context`` (the
         token's own decision id and issue time) makes each token's text differ.
         """
