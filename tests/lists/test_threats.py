@@ -124,3 +124,39 @@ def test_matches_the_safe_browsing_reference_on_a_corpus() -> None:
         assert (lists.match(host=f.host, canonical=f.canonical, at=NOW) is not None) is expected
         hits += expected
     assert hits >= len(listed)
+
+
+def test_an_entry_added_after_a_match_is_seen_by_the_next_match() -> None:
+    """Walks are kept per host; adding a domain or an expression forgets them."""
+    lists = ThreatLists()
+    lists.add_domain("other.top", MALWARE)
+    assert match(lists, "https://a.evil.top/kit/x") is None
+    lists.add_domain("evil.top", PHISHING)
+    assert match(lists, "https://a.evil.top/kit/x") is PHISHING
+    assert match(lists, "https://b.bad.top/kit/x") is None
+    lists.add_expression("bad.top/kit/", MALWARE)
+    assert match(lists, "https://b.bad.top/kit/x") is MALWARE
+
+
+def test_kept_walks_start_afresh_when_full_and_still_answer(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import linkgate.lists.threats as threats
+
+    monkeypatch.setattr(threats, "HOST_MEMO_SIZE", 4)
+    lists = ThreatLists()
+    lists.add_domain("evil.top", MALWARE)
+    lists.add_domain("expired.top", EXPIRED)
+    for i in range(20):
+        assert match(lists, f"https://h{i}.example/") is None
+        assert match(lists, f"https://h{i}.evil.top/") is MALWARE
+        assert match(lists, f"https://h{i}.expired.top/") is None
+        assert len(lists._walks) <= 4
+
+
+def test_empty_lists_match_nothing_without_a_walk() -> None:
+    lists = ThreatLists()
+    assert match(lists, "https://evil.top/phish/x.html") is None
+    assert not lists._walks
+    lists.add_full_hash(sha256(b"evil.top/phish/x.html").digest(), PHISHING)
+    assert match(lists, "https://evil.top/phish/x.html") is PHISHING

@@ -21,6 +21,12 @@ objects (a tuple of them when several lists name the same key), so an entry
 costs a dict slot and its key string. A match returns the first *active*
 entry, most specific first: domains from the longest suffix, then
 expressions in Safe Browsing order, then full hashes.
+
+What a host's walk finds (the listed domains along it, whether any suffix
+carries expressions) depends on the host alone, so it is kept per host
+(:data:`HOST_MEMO_SIZE` hosts at most, then it starts afresh; adding an entry
+forgets them all): a host seen again costs one probe. Lists with no domain or expression entries
+skip the walk.
 """
 
 from __future__ import annotations
@@ -62,6 +68,15 @@ class _HostNode:
 
 _EXPRESSIONS_ONLY: Final = _HostNode(None)
 
+#: Hosts whose walk :class:`ThreatLists` keeps before it forgets them all and starts again.
+HOST_MEMO_SIZE: Final = 65_536
+
+_Walk: TypeAlias = tuple[tuple[_Listed, ...], bool]
+"""What a host's suffix walk found: the listed domains, most specific first, and whether
+some suffix carries expressions."""
+
+_NOTHING: Final[_Walk] = ((), False)
+
 
 def _add(existing: _Listed | None, entry: ListEntry) -> _Listed:
     if existing is None:
@@ -94,11 +109,12 @@ def _normalise_host(name: str) -> str:
 class ThreatLists:
     """In-memory threat lists (immutable once published in a snapshot)."""
 
-    __slots__ = ("_counts", "_expressions", "_hashes", "_hosts")
+    __slots__ = ("_counts", "_expressions", "_hashes", "_hosts", "_walks")
 
     def __init__(self) -> None:
         # host -> ListEntry | tuple (a listed domain) or _HostNode (a host with expressions)
         self._hosts: dict[str, object] = {}
+        self._walks: dict[str, _Walk] = {}
         self._expressions: dict[str, _Listed] = {}
         self._hashes: dict[bytes, _Listed] = {}
         self._counts = [0, 0, 0]  # domains, expressions, full hashes (distinct keys)
@@ -117,6 +133,7 @@ class ThreatLists:
         name = _normalise_host(domain)
         if not name or "*" in name or "/" in name or "" in name.split("."):
             raise ValueError(f"not a domain: {domain!r}")
+        self._walks.clear()
         hosts = self._hosts
         node = hosts.get(name)
         if isinstance(node, _HostNode):
@@ -133,6 +150,7 @@ class ThreatLists:
         host, slash, _ = expression.partition("/")
         if not host or not slash:
             raise ValueError(f"not a lookup expression (host/path): {expression!r}")
+        self._walks.clear()
         existing = self._expressions.get(expression)
         if existing is None:
             self._counts[1] += 1
@@ -174,6 +192,27 @@ class ThreatLists:
             raise ValueError(f"unknown entry kind {kind!r}")
         return count
 
+    def _walk(self, host: str) -> _Walk:
+        """The listed domains among ``host``'s suffixes (longest first), and whether any
+        suffix carries expressions."""
+        hosts = self._hosts
+        domains: list[_Listed] = []
+        with_expressions = False
+        pos = 0
+        while True:
+            node = hosts.get(host[pos:] if pos else host)
+            if node is not None:
+                if isinstance(node, _HostNode):
+                    with_expressions = True
+                    if node.domain is not None:
+                        domains.append(node.domain)
+                else:
+                    domains.append(node)  # type: ignore[arg-type]
+            pos = host.find(".", pos) + 1
+            if not pos:
+                break
+        return (tuple(domains), with_expressions) if domains or with_expressions else _NOTHING
+
     def match(self, *, host: str | None, canonical: str | None, at: datetime) -> ListEntry | None:
         """The first active entry covering the link, or ``None``.
 
@@ -183,24 +222,20 @@ class ThreatLists:
         if not host:
             return None
         hosts = self._hosts
-        found: ListEntry | None = None
-        with_expressions = False
-        pos = 0
-        while True:
-            node = hosts.get(host[pos:] if pos else host)
-            if node is not None:
-                if isinstance(node, _HostNode):
-                    with_expressions = True
-                    listed = node.domain
-                else:
-                    listed = node  # type: ignore[assignment]
-                if listed is not None and found is None:
-                    found = _active(listed, at)
-            pos = host.find(".", pos) + 1
-            if not pos:
-                break
-        if found is not None:
-            return found
+        if hosts:
+            walk = self._walks.get(host)
+            if walk is None:
+                walk = self._walk(host)
+                if len(self._walks) >= HOST_MEMO_SIZE:
+                    self._walks.clear()  # start afresh: hosts still in use return at once
+                self._walks[host] = walk
+            domains, with_expressions = walk
+        else:
+            domains, with_expressions = _NOTHING
+        for domain in domains:
+            found = _active(domain, at)
+            if found is not None:
+                return found
         if canonical is None or not (with_expressions or self._hashes):
             return None
         if with_expressions:

@@ -464,17 +464,20 @@ class Evaluator:
                         expires_at=listed.expires_at,
                     )
                 )
+        # Each stage below is entered only when its data could constrain this decision: most
+        # decisions meet no block, credit score, content signal or restricted sender.
+        blocks = state.blocks
         parsed = facts.parsed
         path = parsed.pathname if parsed is not None else ""
         override = (
-            state.blocks.override(
+            blocks.override(
                 canonical=facts.canonical,
                 host=facts.host,
                 path=path,
                 platform_id=facts.platform_id,
                 at=at,
             )
-            if state.blocks.overrides
+            if blocks.overrides
             else None
         )
         if override is not None:
@@ -490,8 +493,8 @@ class Evaluator:
                     expires_at=override.expires_at,
                 )
             )
-        else:
-            for block in state.blocks.match(
+        elif blocks.blocks:
+            for block in blocks.match(
                 canonical=facts.canonical,
                 host=facts.host,
                 path=path,
@@ -515,13 +518,19 @@ class Evaluator:
                         expires_at=block.expires_at,
                     )
                 )
-        out.extend(self._group(facts, situation))
-        if override is None:
+        if situation.channel == "group_chat":
+            out.extend(self._group(facts, situation))
+        if override is None and (state.credit or state.domain_credit):
             out.extend(self._credit(facts, state))
-        out.extend(self._content(situation))
+        if situation.content:
+            out.extend(self._content(situation))
         if situation.forwards and self.policy.forward_limits:
             out.extend(self._forward_limits(situation))
-        sender = state.senders.get(situation.sender, at)
+        sender = (
+            state.senders.get(situation.sender, at)
+            if situation.sender is not None and state.senders
+            else None
+        )
         if sender is not None:
             effect = self.policy.senders.effect_for(sender.action)
             if effect is not None and _has_effect(effect):
