@@ -282,9 +282,9 @@ class Gateway:
         outcome = evaluator.evaluate(facts, situation, snap.state)
         policy = snap.policy
         ttl = policy.ttl_seconds
-        boundary = evaluator.next_boundary(when)
-        if boundary is not None:
-            ttl = min(ttl, max(0, int((boundary - when).total_seconds())))
+        to_boundary = evaluator.seconds_to_boundary(when)
+        if to_boundary is not None:
+            ttl = min(ttl, max(0, to_boundary))
         if outcome.expires_at is not None:
             ttl = min(ttl, max(0, int((outcome.expires_at - when).total_seconds())))
         mini: MiniProgramLink | None = None

@@ -4,12 +4,14 @@ give every decision exactly what a gateway deciding it for the first time gives.
 from __future__ import annotations
 
 from bisect import bisect_right
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.corpus import generate
 from linkgate.enforcement.blocks import Block, BlockIndex
@@ -17,7 +19,7 @@ from linkgate.enforcement.senders import SenderState, SenderTable
 from linkgate.gateway import Gateway
 from linkgate.lists.threats import ListEntry, ThreatLists
 from linkgate.policy.decision import Decision
-from linkgate.policy.evaluator import State
+from linkgate.policy.evaluator import State, whole_seconds_between
 from linkgate.policy.loader import default_policy_path
 from linkgate.vocabulary import CHANNELS
 from tests.rollout.test_percentages import DOUYIN, RAMPED
@@ -106,3 +108,58 @@ def test_epoch_of_any_time_in_any_order() -> None:
     for t in times + times[::-1]:
         assert evaluator.epoch(t) == bisect_right(stamps, t.timestamp())
         assert evaluator.epoch(t) == evaluator.epoch(datetime.fromisoformat(t.isoformat()))
+
+
+_EVALUATOR = Gateway.default().snapshot.evaluator
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    boundary=st.integers(min_value=0, max_value=1_000_000),
+    offset_us=st.one_of(
+        st.integers(min_value=-3_000_000, max_value=3_000_000),
+        st.integers(min_value=-(10**12), max_value=10**12),
+    ),
+    zone_minutes=st.integers(min_value=-14 * 60, max_value=14 * 60),
+)
+def test_seconds_to_the_next_boundary_are_those_of_the_exact_difference(
+    boundary: int, offset_us: int, zone_minutes: int
+) -> None:
+    """Read from timestamps, yet the same whole seconds as subtracting the aware times,
+    also within microseconds of a whole second, where rounded timestamps could cross it."""
+    evaluator = _EVALUATOR
+    edges = evaluator._boundaries
+    edge = edges[boundary % len(edges)]
+    zone = timezone(timedelta(minutes=zone_minutes))
+    at = (edge + timedelta(microseconds=offset_us)).astimezone(zone)
+    following = evaluator.next_boundary(at)
+    expected = None if following is None else int((following - at).total_seconds())
+    assert evaluator.seconds_to_boundary(at) == expected
+    again = datetime.fromisoformat(at.isoformat())  # a new object: no kept timestamp
+    assert evaluator.seconds_to_boundary(again) == expected
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    at=st.datetimes(
+        min_value=datetime(1971, 1, 1),
+        max_value=datetime(2200, 1, 1),
+        timezones=st.sampled_from(
+            [UTC, timezone(timedelta(hours=8)), timezone(-timedelta(hours=5))]
+        ),
+    ),
+    seconds=st.integers(min_value=-(10**10), max_value=10**10),
+    micros=st.sampled_from([0, 1, 999_999, 500_000]),
+    shift=st.integers(min_value=-3, max_value=3),
+)
+def test_whole_seconds_from_timestamps_are_those_of_the_aware_times(
+    at: datetime, seconds: int, micros: int, shift: int
+) -> None:
+    """Also where the difference is a whole second give or take a microsecond, and where
+    the two timestamps are of different magnitudes (rounded to different steps)."""
+    try:
+        later = at + timedelta(seconds=seconds, microseconds=shift) + timedelta(microseconds=micros)
+    except OverflowError:
+        return
+    expected = int((later - at).total_seconds())
+    assert whole_seconds_between(later, later.timestamp(), at, at.timestamp()) == expected

@@ -44,6 +44,20 @@ def _link_key(facts: UrlFacts) -> _LinkKey | None:
     return (scheme, signals)
 
 
+def whole_seconds_between(later: datetime, later_stamp: float, at: datetime, stamp: float) -> int:
+    """``int((later - at).total_seconds())``, from the two times' timestamps when that is exact.
+
+    Timestamps of times with microseconds are rounded floats: within a millisecond of a
+    whole second their difference could fall on the other side of it, and there the
+    aware times are subtracted (about a microsecond, against a tenth of one).
+    """
+    seconds = later_stamp - stamp
+    whole = int(seconds)
+    if 0.001 < abs(seconds - whole) < 0.999 or (stamp.is_integer() and later_stamp.is_integer()):
+        return whole
+    return int((later - at).total_seconds())
+
+
 ALL_CAPABILITIES = frozenset(CAPABILITIES)
 OPENABLE_WITH_CAPABILITIES = frozenset({"mini_program", "rich_page"})
 
@@ -219,7 +233,8 @@ class Evaluator:
             )
         self._memo: dict[tuple[Any, ...], _Static] = {}
         self._link_constraints: dict[_LinkKey, tuple[Constraint, ...]] = {}
-        self._last_epoch: tuple[datetime | None, int] = (None, 0)
+        # The last time asked about, its epoch and its timestamp (see epoch()).
+        self._last_epoch: tuple[datetime | None, int, float] = (None, 0, 0.0)
         # Per epoch: whether no later epoch admits users by percentage, so that
         # the rollout counterfactual depends on no user.
         self._same_for_all_later = tuple(
@@ -239,16 +254,34 @@ class Evaluator:
         # A decision asks twice for the epoch of its time (the static part,
         # then the TTL), and ``timestamp()`` of an aware time is not cheap:
         # the last answer is kept, with the very object it was for.
-        last_at, last_epoch = self._last_epoch
+        last_at, last_epoch, _ = self._last_epoch
         if at is last_at:
             return last_epoch
-        epoch = bisect_right(self._stamps, at.timestamp())
-        self._last_epoch = (at, epoch)
+        stamp = at.timestamp()
+        epoch = bisect_right(self._stamps, stamp)
+        self._last_epoch = (at, epoch, stamp)
         return epoch
 
     def next_boundary(self, at: datetime) -> datetime | None:
         i = self.epoch(at)
         return self._boundaries[i] if i < len(self._boundaries) else None
+
+    def seconds_to_boundary(self, at: datetime) -> int | None:
+        """Whole seconds from ``at`` to the next rollout boundary, or ``None`` after the last.
+
+        The same as ``int((next_boundary(at) - at).total_seconds())``, from the timestamps
+        :meth:`epoch` has already read: subtracting two aware times costs about a
+        microsecond, as much as the rest of a cached decision's time checks together.
+        """
+        last_at, i, stamp = self._last_epoch
+        if at is not last_at:
+            stamp = at.timestamp()
+            i = bisect_right(self._stamps, stamp)
+            self._last_epoch = (at, i, stamp)
+        stamps = self._stamps
+        if i >= len(stamps):
+            return None
+        return whole_seconds_between(self._boundaries[i], stamps[i], at, stamp)
 
     def _rollout(
         self,
