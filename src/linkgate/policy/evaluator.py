@@ -273,14 +273,13 @@ class Evaluator:
         :meth:`epoch` has already read: subtracting two aware times costs about a
         microsecond, as much as the rest of a cached decision's time checks together.
         """
-        last_at, i, stamp = self._last_epoch
-        if at is not last_at:
-            stamp = at.timestamp()
-            i = bisect_right(self._stamps, stamp)
-            self._last_epoch = (at, i, stamp)
+        i = self.epoch(at)
         stamps = self._stamps
         if i >= len(stamps):
             return None
+        last_at, _, stamp = self._last_epoch
+        if last_at is not at:  # another thread asked about another time meanwhile
+            stamp = at.timestamp()
         return whole_seconds_between(self._boundaries[i], stamps[i], at, stamp)
 
     def _rollout(
@@ -498,7 +497,7 @@ class Evaluator:
                     )
                 )
         # Each stage below is entered only when its data could constrain this decision: most
-        # decisions meet no block, credit score, content signal or restricted sender.
+        # decisions meet no block, credit score or content signal, and most are not in a group.
         blocks = state.blocks
         parsed = facts.parsed
         path = parsed.pathname if parsed is not None else ""
@@ -559,11 +558,7 @@ class Evaluator:
             out.extend(self._content(situation))
         if situation.forwards and self.policy.forward_limits:
             out.extend(self._forward_limits(situation))
-        sender = (
-            state.senders.get(situation.sender, at)
-            if situation.sender is not None and state.senders
-            else None
-        )
+        sender = state.senders.get(situation.sender, at)
         if sender is not None:
             effect = self.policy.senders.effect_for(sender.action)
             if effect is not None and _has_effect(effect):
@@ -646,10 +641,11 @@ class Evaluator:
         return out
 
     def _group(self, facts: UrlFacts, situation: Situation) -> list[Constraint]:
+        """The group's constraints on a link shared in a group chat."""
         groups = self.policy.groups
         platform = facts.platform
         tier = platform.tier if platform is not None else "unknown"
-        if situation.channel != "group_chat" or tier not in groups.external_tiers:
+        if tier not in groups.external_tiers:
             return []
         out: list[Constraint] = []
         setting = situation.group_setting
