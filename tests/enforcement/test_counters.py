@@ -13,6 +13,7 @@ import redis
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from linkgate.enforcement import counters
 from linkgate.enforcement.counters import (
     CountPlan,
     LocalCounter,
@@ -31,10 +32,13 @@ F = (timedelta(hours=1),)
 PLAN = CountPlan.of(WANTS, F)
 
 
-@pytest.fixture(params=["local", "redis"])
+@pytest.fixture(params=["local", "python", "redis"])
 def counter(request: pytest.FixtureRequest) -> Iterator[ShareCounter]:
     if request.param == "local":
         yield LocalCounter()
+        return
+    if request.param == "python":
+        yield LocalCounter(windows=counters._PyWindows)
         return
     client = redis.Redis.from_url(redis_url_or_skip())
     prefix = f"linkgate:test:{secrets.token_hex(6)}:"
@@ -120,11 +124,12 @@ shares_drawn = st.lists(
 )
 
 
+@pytest.mark.parametrize("windows", ["compiled", "python"])
 @settings(max_examples=150, deadline=None)
-@given(shares_drawn)
-def test_local_counts_match_a_brute_force_count(drawn: list[Any]) -> None:
+@given(drawn=shares_drawn)
+def test_local_counts_match_a_brute_force_count(windows: str, drawn: list[Any]) -> None:
     plan = CountPlan.of(WANTS, (*F, timedelta(minutes=10)))
-    counter = LocalCounter()
+    counter = LocalCounter(windows=counters._PyWindows) if windows == "python" else LocalCounter()
     history: list[Share] = []
     at = T0.timestamp()
     for i, (sender, recipients, link, platform, gap) in enumerate(drawn):
@@ -162,10 +167,11 @@ def test_redis_counting_goes_on_after_the_server_forgets_its_scripts() -> None:
         client.close()
 
 
-def test_in_process_counts_leave_nothing_for_the_garbage_collector() -> None:
+@pytest.mark.parametrize("windows", ["compiled", "python"])
+def test_in_process_counts_leave_nothing_for_the_garbage_collector(windows: str) -> None:
     """A day of counts must not lengthen the collector's full passes, which stop every
-    request: the counter's state holds strings and numbers only, untracked."""
-    counter = LocalCounter()
+    request: the counter's state holds strings, numbers and untracked cells only."""
+    counter = LocalCounter(windows=counters._PyWindows) if windows == "python" else LocalCounter()
     start = T0.timestamp()
     counter.observe(share(0, "r0", 0), PLAN)  # the windows themselves
     gc.collect()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Final, NamedTuple, Protocol
@@ -156,33 +156,116 @@ class _Window:
         return self.tail - self.head
 
 
+class _PyWindows:
+    """Every window of one plan, in Python: the reference for the compiled ``Windows``.
+
+    ``observe`` records a share in every window and returns its counts; ``len`` is the
+    number of live events in all windows.
+    """
+
+    __slots__ = ("windows",)
+
+    def __init__(self, steps: tuple[Step, ...], counts: type[Counts]) -> None:
+        self.windows = tuple(_Window(kind, out, seconds) for kind, out, seconds in steps)
+
+    def __len__(self) -> int:
+        return sum(map(len, self.windows))
+
+    def live(self) -> list[tuple[dict[str, int], dict[str, float], int]]:
+        """Per window: the live counts, the latest sightings and the number of events."""
+        return [(w.count, w.last, len(w)) for w in self.windows]
+
+    def observe(self, share: Share) -> Counts:
+        now = share.at
+        by: dict[tuple[str, timedelta], int] = {}
+        forwards: dict[timedelta, int] = {}
+        for w in self.windows:
+            since = now - w.seconds
+            head = w.head
+            if head < w.tail and w.when[head] <= since:
+                w.trim(since)
+            kind = w.kind
+            count = w.count
+            tail = w.tail
+            if kind >= _SHARES:
+                key = share.sender if kind == _SHARES else share.link
+                n = count[key] = count.get(key, 0) + 1
+                w.item[tail] = key
+                w.when[tail] = now
+                w.tail = tail + 1
+                if kind == _SHARES:
+                    by[w.out] = n
+                else:
+                    forwards[w.out] = n
+                continue
+            subject = share.link if kind == _LINK else share.platform
+            if subject is None:
+                continue
+            key = share.sender + _SEP + subject
+            n = count.get(key, 0)
+            last, item, when = w.last, w.item, w.when
+            for recipient in share.recipients:
+                pair = key + _SEP + recipient
+                if pair not in last:
+                    n += 1
+                last[pair] = now
+                item[tail] = pair
+                when[tail] = now
+                tail += 1
+            w.tail = tail
+            if n:
+                count[key] = n
+            by[w.out] = n
+        return Counts(by, forwards)
+
+
+class Windows(Protocol):
+    def __len__(self) -> int: ...
+    def observe(self, share: Share) -> Counts: ...
+
+
+try:
+    from linkgate.enforcement._windows import Windows as _CWindows
+except ImportError:  # not compiled here (no C compiler at install): the same counts in Python
+    COMPILED = False
+    _make_windows: Callable[[tuple[Step, ...], type[Counts]], Windows] = _PyWindows
+else:
+    COMPILED = True
+    _make_windows = _CWindows
+
+
 class LocalCounter:
     """Counts in this process (the embedded default, and the fallback when Redis is away).
 
-    One :class:`_Window` per plan step; a share adds one event to each (one per
-    recipient to a distinct count) after dropping what left it, and reads the
-    live count of its key. Exact, amortised constant time per share, and
-    invisible to the garbage collector.
+    One window per plan step; a share adds one event to each (one per recipient
+    to a distinct count) after dropping what left it, and reads the live count
+    of its key. Exact, amortised constant time per share, and invisible to the
+    garbage collector. The windows are compiled (``linkgate.enforcement._windows``,
+    built at install where a C compiler is present; :data:`COMPILED` tells) or,
+    without a compiler, :class:`_PyWindows`, which keeps the same counts.
 
     A plan with other measures or windows (a newly published policy that
     changed them) starts the counts afresh; more than ``max_events`` live events
     in all windows do too, which bounds memory.
     """
 
-    def __init__(self, *, max_events: int = 4_000_000) -> None:
-        self._windows: tuple[_Window, ...] = ()
+    def __init__(
+        self,
+        *,
+        max_events: int = 4_000_000,
+        windows: Callable[[tuple[Step, ...], type[Counts]], Windows] | None = None,
+    ) -> None:
+        self._make = windows if windows is not None else _make_windows
+        self._windows: Windows = self._make((), Counts)
         self._plan: CountPlan | None = None
         self._lock = threading.Lock()
         self._max_events = max_events
         self._until_check = _CHECK_EVERY
 
     def _start(self, plan: CountPlan) -> None:
-        self._windows = tuple(_Window(kind, out, seconds) for kind, out, seconds in plan.steps)
+        self._windows = self._make(plan.steps, Counts)
 
     def observe(self, share: Share, plan: CountPlan) -> Counts:
-        now = share.at
-        by: dict[tuple[str, timedelta], int] = {}
-        forwards: dict[timedelta, int] = {}
         with self._lock:
             if plan is not self._plan:
                 if self._plan is None or self._plan.items != plan.items:
@@ -191,46 +274,9 @@ class LocalCounter:
             self._until_check -= 1
             if not self._until_check:
                 self._until_check = _CHECK_EVERY
-                if sum(map(len, self._windows)) > self._max_events:
+                if len(self._windows) > self._max_events:
                     self._start(plan)
-            for w in self._windows:
-                since = now - w.seconds
-                head = w.head
-                if head < w.tail and w.when[head] <= since:
-                    w.trim(since)
-                kind = w.kind
-                count = w.count
-                tail = w.tail
-                if kind >= _SHARES:
-                    key = share.sender if kind == _SHARES else share.link
-                    n = count[key] = count.get(key, 0) + 1
-                    w.item[tail] = key
-                    w.when[tail] = now
-                    w.tail = tail + 1
-                    if kind == _SHARES:
-                        by[w.out] = n
-                    else:
-                        forwards[w.out] = n
-                    continue
-                subject = share.link if kind == _LINK else share.platform
-                if subject is None:
-                    continue
-                key = share.sender + _SEP + subject
-                n = count.get(key, 0)
-                last, item, when = w.last, w.item, w.when
-                for recipient in share.recipients:
-                    pair = key + _SEP + recipient
-                    if pair not in last:
-                        n += 1
-                    last[pair] = now
-                    item[tail] = pair
-                    when[tail] = now
-                    tail += 1
-                w.tail = tail
-                if n:
-                    count[key] = n
-                by[w.out] = n
-        return Counts(by, forwards)
+            return self._windows.observe(share)
 
 
 #: Shares between two checks of :class:`LocalCounter`'s memory bound.

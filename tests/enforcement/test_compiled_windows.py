@@ -1,0 +1,124 @@
+"""The compiled share windows keep exactly the counts of the Python reference windows."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from linkgate.enforcement import counters
+from linkgate.enforcement.counters import CountPlan, Share
+from linkgate.enforcement.spam import Counts
+
+WINDOWS = (timedelta(seconds=30), timedelta(minutes=10), timedelta(hours=1))
+PLAN = CountPlan.of(
+    [(m, w) for m in ("link_recipients", "platform_recipients", "shares") for w in WINDOWS],
+    WINDOWS[:2],
+)
+
+
+def compiled() -> Any:
+    if not counters.COMPILED:
+        if os.environ.get("CI") == "true" or os.environ.get("LINKGATE_REQUIRE_SERVICES") == "1":
+            pytest.fail("linkgate.enforcement._windows was not built at install", pytrace=False)
+        pytest.skip("linkgate.enforcement._windows is not built here (no C compiler at install)")
+    from linkgate.enforcement._windows import Windows
+
+    return Windows
+
+
+def test_the_compiled_windows_are_what_counters_use() -> None:
+    windows = compiled()
+    assert counters.LocalCounter()._make is windows
+
+
+def run_both(shares: list[Share], plan: CountPlan = PLAN) -> None:
+    """Feed both implementations the same shares; after each, the counts and every
+    window's live state must be equal."""
+    fast = compiled()(plan.steps, Counts)
+    slow = counters._PyWindows(plan.steps, Counts)
+    for s in shares:
+        got, want = fast.observe(s), slow.observe(s)
+        assert got == want
+        assert type(got) is Counts
+        assert fast.live() == slow.live()
+        assert len(fast) == len(slow)
+
+
+drawn_shares = st.lists(
+    st.tuples(
+        st.sampled_from(["s1", "s2", "s3", "宋"]),
+        # Repeats within one share, and none at all.
+        st.lists(st.sampled_from(["a", "b", "c", "d", "用户"]), max_size=4),
+        st.sampled_from(["https://a.top/x", "https://a.top/y", "https://b.top/", "l"]),
+        st.sampled_from(["jd", "pdd", None]),
+        # Mostly forward, sometimes a clock that steps back, sometimes the same instant.
+        st.one_of(
+            st.floats(min_value=0, max_value=1200),
+            st.floats(min_value=-900, max_value=0),
+            st.just(0.0),
+        ),
+    ),
+    max_size=80,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(drawn_shares)
+def test_compiled_and_python_windows_agree(drawn: list[Any]) -> None:
+    at = 1_780_000_000.0
+    shares = []
+    for i, (sender, recipients, link, platform, gap) in enumerate(drawn):
+        at += gap
+        shares.append(Share(f"e{i}", sender, tuple(recipients), link, platform, at))
+    run_both(shares)
+
+
+def test_windows_grow_and_shrink_with_the_traffic() -> None:
+    """20,000 live events, then a slow drain: the queues grow past and shrink back under
+    their first sizes, and the counts stay equal throughout."""
+    shares = [
+        Share(f"e{i}", f"s{i % 7}", (f"r{i % 311}",), f"l{i % 13}", "jd", 1e9 + i * 0.01)
+        for i in range(20_000)
+    ]
+    shares += [Share(f"d{i}", "s0", ("r0",), "l0", None, 1e9 + 200 + i * 40.0) for i in range(200)]
+    fast = compiled()(PLAN.steps, Counts)
+    slow = counters._PyWindows(PLAN.steps, Counts)
+    most = 0
+    for s in shares:
+        assert fast.observe(s) == slow.observe(s)
+        most = max(most, len(fast))
+    assert most > 40_000
+    assert fast.live() == slow.live()
+    assert len(fast) == len(slow) < 1_000
+
+
+def test_integer_times_count_as_their_float_values() -> None:
+    shares = [Share(f"e{i}", "s", ("r",), "l", "jd", 1_000 + i * 20) for i in range(100)]
+    run_both(shares)
+
+
+def test_what_is_not_a_share_is_refused() -> None:
+    windows = compiled()(PLAN.steps, Counts)
+    with pytest.raises(TypeError):
+        windows.observe(("s", ("r",), "l"))
+    with pytest.raises(TypeError):
+        windows.observe(Share("e", "s", ("r", 7), "l", "jd", 1.0))  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        windows.observe(Share("e", "s", ["r"], "l", "jd", 1.0))  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        windows.observe(Share("e", "s", ("r",), "l", "jd", "soon"))  # type: ignore[arg-type]
+    ok = windows.observe(Share("e", "s", ("r",), "l", "jd", 2.0))
+    assert ok.get("shares", WINDOWS[0]) >= 1
+
+
+def test_unknown_steps_are_refused() -> None:
+    windows = compiled()
+    with pytest.raises(ValueError, match="unknown count kind"):
+        windows(((9, "x", 1.0),), Counts)
+    with pytest.raises(TypeError):
+        windows(((0, "x", 1.0),), dict)
