@@ -12,7 +12,10 @@ fresh counters:
     ``gateway.decide(url, channel, sender=…, at=…)``: the in-memory decision (baseline).
 ``count in-process + decide``
     :class:`~linkgate.enforcement.counters.LocalCounter` ``observe`` (the default policy's
-    windows and forward windows), then ``decide`` with the forward counts.
+    windows and forward windows), then ``decide`` with the forward counts. The counter's
+    windows are the compiled ones where they were built at install (the table's title says).
+``count in-process, Python windows + decide``
+    the same with the pure-Python windows (what an install without a C compiler counts with).
 ``count in Redis + decide``
     the same with :class:`~linkgate.enforcement.counters.RedisCounter` on the Redis at
     ``--redis`` (default 127.0.0.1:6379; skipped with a note when unreachable). Redis commands
@@ -45,6 +48,7 @@ from bench.harness import (
     write_json,
 )
 from bench.harness import zipf_corpus as links
+from linkgate.enforcement import counters
 from linkgate.enforcement.counters import (
     CountPlan,
     LocalCounter,
@@ -61,6 +65,7 @@ TARGET_OVERHEAD = 0.20
 
 DECIDE = "decide"
 LOCAL = "count in-process + decide"
+LOCAL_PY = "count in-process, Python windows + decide"
 REDIS = "count in Redis + decide"
 
 
@@ -141,6 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         DECIDE: lambda: None,
         LOCAL: LocalCounter,
     }
+    if counters.COMPILED:
+        subjects[LOCAL_PY] = lambda: LocalCounter(windows=counters._PyWindows)
+    else:
+        out.print("[yellow]compiled share windows not built here: in-process counting is Python")
     if wrapped is not None:
         subjects[REDIS] = lambda: RedisCounter(wrapped, prefix=prefix)
     best: dict[str, float] = {}
@@ -155,7 +164,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         for key in client.scan_iter(f"{prefix}*", count=10_000):
             client.delete(key)
     base = best[DECIDE]
-    table = Table("subject", "µs per decision", "× decide", title=f"n = {n:,} shares")
+    windows = "compiled" if counters.COMPILED else "Python"
+    table = Table(
+        "subject",
+        "µs per decision",
+        "× decide",
+        title=f"n = {n:,} shares; in-process windows: {windows}",
+    )
     for name, seconds in best.items():
         table.add_row(name, f"{seconds / n * 1e6:.2f}", f"{seconds / base:.3f}")
     out.print(table)
@@ -175,7 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "us_per_decision": {k: round(v / n * 1e6, 3) for k, v in best.items()},
         "ratio_to_decide": {k: round(v / base, 4) for k, v in best.items()},
         "local_overhead": round(overhead, 4),
+        "compiled_windows": counters.COMPILED,
     }
+    if LOCAL_PY in best:
+        result["local_python_overhead"] = round(best[LOCAL_PY] / base - 1, 4)
     if wrapped is not None:
         per_decision = wrapped.round_trips / n
         rows.append(target_row("Redis round trips per decision", "zipf", per_decision, "", "<=", 1))

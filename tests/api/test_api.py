@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from linkgate.enforcement import counters
 from linkgate.opening.jsapi import signature
 from linkgate.policy.loader import default_policy_path
 from tests.api.conftest import Api, make_api
@@ -316,6 +317,7 @@ def test_health_ready_metrics(api: Api) -> None:
     ready = api.client.get("/readyz").json()
     assert ready["status"] == "ready" and ready["snapshot"]["revision"]
     assert (ready["events"]["writer"], ready["events"]["writer_starts"]) == ("thread", None)
+    assert ready["counter_windows"] == ("compiled" if counters.COMPILED else "python")
     decide(api, url=JD, channel="private_chat")
     metrics = api.client.get("/metrics").text
     assert 'linkgate_decisions_total{kind="share",treatment="rich_page"}' in metrics

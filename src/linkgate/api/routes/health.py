@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.responses import JSONResponse, PlainTextResponse
 
+from linkgate.enforcement import counters
 from linkgate.runtime import Runtime
 
 router = APIRouter(tags=["operations"])
@@ -43,6 +44,9 @@ async def readyz(request: Request) -> JSONResponse:
         "counters": "in-process"
         if runtime.counting.shared is None or not runtime.counting.shared_ok
         else "redis",
+        # How this process counts when it counts in-process: compiled windows, or Python's
+        # where no C compiler was at hand at install (the same counts, slower).
+        "counter_windows": "compiled" if counters.COMPILED else "python",
         "degraded": degraded,
         "events": {
             "pending": runtime.events.pending,
