@@ -1,18 +1,18 @@
 /*
  * Sliding-window share counts for LocalCounter, compiled.
  *
- * The same counts as linkgate.enforcement.counters._Window, kept the same way:
- * one window per plan step, each a queue of events (time, key, member) with a
- * dict of live counts per key and, for the distinct counts, a dict of each
- * (key, member) pair's latest sighting. A share trims every window, adds its
- * events and reads the counts, in one call and under the GIL, so one call is
- * atomic with respect to other threads of the interpreter.
+ * The same counts as linkgate.enforcement.counters._PyWindows (the reference,
+ * and what an install without a C compiler counts with): one window per plan
+ * step, each a queue of events with the live count per key and, for the
+ * distinct counts, each (key, member) pair's latest sighting. A share trims
+ * every window, adds its events and reads the counts in one call under the
+ * GIL; LocalCounter's lock keeps calls apart.
  *
- * Keys are the strings the Python version builds: a sender, a link, or
- * sender \0 subject; pairs are key \0 recipient. The queues are C arrays of
- * string references; nothing here can form a reference cycle, so the type
- * does not take part in garbage collection, and the dicts hold strings and
- * integers only, which the collector does not track.
+ * Keys are the strings the Python windows build: a sender, a link, or
+ * sender \0 subject; pairs are key \0 recipient. The queues are C arrays;
+ * the dicts hold those strings and cells (below), none of which the garbage
+ * collector tracks, and nothing here can form a reference cycle, so counting
+ * adds nothing to the collector's passes.
  */
 
 #define PY_SSIZE_T_CLEAN
