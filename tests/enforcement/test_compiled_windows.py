@@ -79,8 +79,8 @@ def test_compiled_and_python_windows_agree(drawn: list[Any]) -> None:
 
 
 def test_windows_grow_and_shrink_with_the_traffic() -> None:
-    """20,000 live events, then a slow drain: the queues grow past and shrink back under
-    their first sizes, and the counts stay equal throughout."""
+    """20,000 live events, then a slow drain: the queues take on and give back blocks of
+    events, and the counts stay equal throughout."""
     shares = [
         Share(f"e{i}", f"s{i % 7}", (f"r{i % 311}",), f"l{i % 13}", "jd", 1e9 + i * 0.01)
         for i in range(20_000)

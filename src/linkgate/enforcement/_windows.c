@@ -79,14 +79,30 @@ typedef struct {
     Sighting *sighting; /* distinct counts: owned; otherwise NULL */
 } Event;
 
+/*
+ * A window's events queue in fixed-size blocks, and its dicts are split into
+ * shards by the key's hash: neither ever copies or rehashes the whole window
+ * at once. (One dict of 700,000 pairs takes about 100 ms to grow, one array of
+ * a million events about as long to copy, and the request that triggers it
+ * waits that long.)
+ */
+#define BLOCK 4096
+#define SHARDS 64
+#define SHARD_SHIFT (8 * sizeof(Py_uhash_t) - 6)
+
+typedef struct Block {
+    struct Block *next;
+    Event events[BLOCK];
+} Block;
+
 typedef struct {
     int kind;
     double seconds;
-    PyObject *out;   /* where the count is filed in the answer */
-    PyObject *count; /* key -> Tally */
-    PyObject *last;  /* pair -> Sighting (distinct counts) */
-    Event *ring;     /* capacity a power of two */
-    Py_ssize_t cap, head, len;
+    PyObject *out;            /* where the count is filed in the answer */
+    PyObject *count[SHARDS];  /* key -> Tally */
+    PyObject *last[SHARDS];   /* pair -> Sighting (distinct counts) */
+    Block *first, *final;     /* the queue: first->events[head] to final->events[tail] */
+    Py_ssize_t head, tail, len;
 } Window;
 
 typedef struct {
@@ -107,32 +123,39 @@ event_clear(Event *e)
     Py_CLEAR(e->sighting);
 }
 
-static int
-ring_resize(Window *w, Py_ssize_t cap)
+/* The dict of shards that holds key; borrowed, NULL with an exception set. */
+static PyObject *
+shard(PyObject *const *dicts, PyObject *key)
 {
-    Event *ring = PyMem_New(Event, cap);
-    if (ring == NULL) {
-        PyErr_NoMemory();
-        return -1;
+    Py_hash_t h = PyObject_Hash(key);
+    if (h == -1) {
+        return NULL;
     }
-    for (Py_ssize_t i = 0; i < w->len; i++) {
-        ring[i] = w->ring[(w->head + i) & (w->cap - 1)];
-    }
-    PyMem_Free(w->ring);
-    w->ring = ring;
-    w->cap = cap;
-    w->head = 0;
-    return 0;
+    return dicts[(Py_uhash_t)h >> SHARD_SHIFT];
 }
 
 /* Append one event; takes new references to its cells. */
 static int
-ring_push(Window *w, double when, Tally *tally, Sighting *sighting)
+queue_push(Window *w, double when, Tally *tally, Sighting *sighting)
 {
-    if (w->len == w->cap && ring_resize(w, w->cap * 2) < 0) {
-        return -1;
+    if (w->final == NULL || w->tail == BLOCK) {
+        Block *b = PyMem_Malloc(sizeof(Block));
+        if (b == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        b->next = NULL;
+        if (w->final == NULL) {
+            w->first = b;
+            w->head = 0;
+        }
+        else {
+            w->final->next = b;
+        }
+        w->final = b;
+        w->tail = 0;
     }
-    Event *e = &w->ring[(w->head + w->len) & (w->cap - 1)];
+    Event *e = &w->final->events[w->tail++];
     e->when = when;
     Py_INCREF(tally);
     e->tally = tally;
@@ -142,10 +165,39 @@ ring_push(Window *w, double when, Tally *tally, Sighting *sighting)
     return 0;
 }
 
-/* The tally for key in count, made (at zero) if there is none; borrowed. */
-static Tally *
-tally_for(Windows *self, PyObject *count, PyObject *key)
+/* Drop the oldest event (cleared by the caller). */
+static void
+queue_pop(Window *w)
 {
+    w->head++;
+    w->len--;
+    if (w->len == 0) { /* keep one block: an empty queue starts again at its start */
+        Block *b = w->first->next;
+        while (b != NULL) {
+            Block *next = b->next;
+            PyMem_Free(b);
+            b = next;
+        }
+        w->first->next = NULL;
+        w->final = w->first;
+        w->head = w->tail = 0;
+    }
+    else if (w->head == BLOCK) {
+        Block *done = w->first;
+        w->first = done->next;
+        w->head = 0;
+        PyMem_Free(done);
+    }
+}
+
+/* The tally for key in a window's counts, made (at zero) if there is none; borrowed. */
+static Tally *
+tally_for(Windows *self, Window *w, PyObject *key)
+{
+    PyObject *count = shard(w->count, key);
+    if (count == NULL) {
+        return NULL;
+    }
     if (self->spare_tally == NULL) {
         self->spare_tally = PyObject_New(Tally, &TallyType);
         if (self->spare_tally == NULL) {
@@ -165,10 +217,14 @@ tally_for(Windows *self, PyObject *count, PyObject *key)
     return t;
 }
 
-/* The sighting for pair in last, made if there is none (*made set); borrowed. */
+/* The sighting for pair in a window, made if there is none (*made set); borrowed. */
 static Sighting *
-sighting_for(Windows *self, PyObject *last, PyObject *pair, int *made)
+sighting_for(Windows *self, Window *w, PyObject *pair, int *made)
 {
+    PyObject *last = shard(w->last, pair);
+    if (last == NULL) {
+        return NULL;
+    }
     if (self->spare_sighting == NULL) {
         self->spare_sighting = PyObject_New(Sighting, &SightingType);
         if (self->spare_sighting == NULL) {
@@ -190,11 +246,12 @@ sighting_for(Windows *self, PyObject *last, PyObject *pair, int *made)
 
 /* One fewer in a tally; at zero it leaves its dict. */
 static int
-tally_drop(PyObject *count, Tally *t)
+tally_drop(Window *w, Tally *t)
 {
     if (--t->n == 0) {
         t->live = 0;
-        return PyDict_DelItem(count, t->key);
+        PyObject *count = shard(w->count, t->key);
+        return count == NULL ? -1 : PyDict_DelItem(count, t->key);
     }
     return 0;
 }
@@ -204,7 +261,7 @@ static int
 window_trim(Window *w, double since)
 {
     while (w->len > 0) {
-        Event *e = &w->ring[w->head];
+        Event *e = &w->first->events[w->head];
         if (!(e->when <= since)) {
             break;
         }
@@ -214,8 +271,12 @@ window_trim(Window *w, double since)
         if (s != NULL) {
             /* The pair's current sighting: forgotten with the event that made it
                (sighted again at another time since: that later event forgets it). */
+            PyObject *last = shard(w->last, s->pair);
+            if (last == NULL) {
+                return -1;
+            }
             if (!s->live) {
-                s = (Sighting *)PyDict_GetItemWithError(w->last, e->sighting->pair);
+                s = (Sighting *)PyDict_GetItemWithError(last, e->sighting->pair);
                 if (s == NULL && PyErr_Occurred()) {
                     return -1;
                 }
@@ -223,11 +284,15 @@ window_trim(Window *w, double since)
             forget = s != NULL && s->when == e->when;
             if (forget) {
                 s->live = 0;
-                if (PyDict_DelItem(w->last, s->pair) < 0) {
+                if (PyDict_DelItem(last, s->pair) < 0) {
                     return -1;
                 }
                 if (!t->live) {
-                    t = (Tally *)PyDict_GetItemWithError(w->count, t->key);
+                    PyObject *count = shard(w->count, t->key);
+                    if (count == NULL) {
+                        return -1;
+                    }
+                    t = (Tally *)PyDict_GetItemWithError(count, t->key);
                     if (t == NULL) {
                         forget = 0;
                         if (PyErr_Occurred()) {
@@ -237,18 +302,11 @@ window_trim(Window *w, double since)
                 }
             }
         }
-        if (forget && tally_drop(w->count, t) < 0) {
+        if (forget && tally_drop(w, t) < 0) {
             return -1;
         }
         event_clear(e);
-        w->head = (w->head + 1) & (w->cap - 1);
-        w->len--;
-    }
-    if (w->len == 0) {
-        w->head = 0;
-    }
-    else if (w->cap > 1024 && w->len < w->cap / 8) {
-        return ring_resize(w, w->cap / 2);
+        queue_pop(w);
     }
     return 0;
 }
@@ -271,10 +329,11 @@ window_distinct(Windows *self, Window *w, PyObject *key, PyObject *recipients, d
 {
     Py_ssize_t m = PyTuple_GET_SIZE(recipients);
     if (m == 0) {
-        Tally *t = (Tally *)PyDict_GetItemWithError(w->count, key);
+        PyObject *count = shard(w->count, key);
+        Tally *t = count == NULL ? NULL : (Tally *)PyDict_GetItemWithError(count, key);
         return t != NULL ? t->n : (PyErr_Occurred() ? -1 : 0);
     }
-    Tally *t = tally_for(self, w->count, key);
+    Tally *t = tally_for(self, w, key);
     if (t == NULL) {
         return -1;
     }
@@ -286,21 +345,22 @@ window_distinct(Windows *self, Window *w, PyObject *key, PyObject *recipients, d
             goto done;
         }
         int made;
-        Sighting *s = sighting_for(self, w->last, pair, &made);
+        Sighting *s = sighting_for(self, w, pair, &made);
         Py_DECREF(pair);
         if (s == NULL) {
             goto done;
         }
         s->when = now;
         t->n += made;
-        if (ring_push(w, now, t, s) < 0) {
+        if (queue_push(w, now, t, s) < 0) {
             goto done;
         }
     }
     result = t->n;
     if (t->n == 0 && t->live) { /* nobody new, and nothing counted before */
         t->live = 0;
-        if (PyDict_DelItem(w->count, key) < 0) {
+        PyObject *count = shard(w->count, key);
+        if (count == NULL || PyDict_DelItem(count, key) < 0) {
             result = -1;
         }
     }
@@ -356,13 +416,13 @@ Windows_observe(Windows *self, PyObject *share)
     }
     for (Py_ssize_t i = 0; i < self->n; i++) {
         Window *w = &self->windows[i];
-        if (w->len > 0 && w->ring[w->head].when <= now - w->seconds
+        if (w->len > 0 && w->first->events[w->head].when <= now - w->seconds
             && window_trim(w, now - w->seconds) < 0) {
             goto done;
         }
         if (w->kind >= SHARES) {
-            Tally *t = tally_for(self, w->count, w->kind == SHARES ? sender : link);
-            if (t == NULL || ring_push(w, now, t, NULL) < 0) {
+            Tally *t = tally_for(self, w, w->kind == SHARES ? sender : link);
+            if (t == NULL || queue_push(w, now, t, NULL) < 0) {
                 goto done;
             }
             if (file_count(w->kind == SHARES ? by : forwards, w->out, ++t->n) < 0) {
@@ -407,13 +467,21 @@ Windows_free_windows(Windows *self)
     }
     for (Py_ssize_t i = 0; i < self->n; i++) {
         Window *w = &self->windows[i];
-        for (Py_ssize_t j = 0; j < w->len; j++) {
-            event_clear(&w->ring[(w->head + j) & (w->cap - 1)]);
+        Py_ssize_t from = w->head;
+        for (Block *b = w->first; b != NULL; from = 0) {
+            Py_ssize_t to = b == w->final ? w->tail : BLOCK;
+            for (Py_ssize_t j = from; j < to; j++) {
+                event_clear(&b->events[j]);
+            }
+            Block *next = b->next;
+            PyMem_Free(b);
+            b = next;
         }
-        PyMem_Free(w->ring);
         Py_XDECREF(w->out);
-        Py_XDECREF(w->count);
-        Py_XDECREF(w->last);
+        for (int k = 0; k < SHARDS; k++) {
+            Py_XDECREF(w->count[k]);
+            Py_XDECREF(w->last[k]);
+        }
     }
     PyMem_Free(self->windows);
     self->windows = NULL;
@@ -473,13 +541,12 @@ Windows_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         }
         Py_INCREF(out);
         w->out = out;
-        w->count = PyDict_New();
-        w->last = PyDict_New();
-        w->cap = 16;
-        w->ring = PyMem_New(Event, w->cap);
-        if (w->count == NULL || w->last == NULL || w->ring == NULL) {
-            PyErr_NoMemory();
-            goto fail;
+        for (int k = 0; k < SHARDS; k++) {
+            w->count[k] = PyDict_New();
+            w->last[k] = PyDict_New();
+            if (w->count[k] == NULL || w->last[k] == NULL) {
+                goto fail;
+            }
         }
     }
     return (PyObject *)self;
@@ -509,18 +576,20 @@ Windows_live(Windows *self, PyObject *Py_UNUSED(ignored))
         Window *w = &self->windows[i];
         PyObject *count = PyDict_New(), *last = PyDict_New(), *item = NULL;
         PyObject *key, *cell;
-        Py_ssize_t at = 0;
         int ok = count != NULL && last != NULL;
-        while (ok && PyDict_Next(w->count, &at, &key, &cell)) {
-            PyObject *n = PyLong_FromLongLong(((Tally *)cell)->n);
-            ok = n != NULL && PyDict_SetItem(count, key, n) == 0;
-            Py_XDECREF(n);
-        }
-        at = 0;
-        while (ok && PyDict_Next(w->last, &at, &key, &cell)) {
-            PyObject *when = PyFloat_FromDouble(((Sighting *)cell)->when);
-            ok = when != NULL && PyDict_SetItem(last, key, when) == 0;
-            Py_XDECREF(when);
+        for (int k = 0; ok && k < SHARDS; k++) {
+            Py_ssize_t at = 0;
+            while (ok && PyDict_Next(w->count[k], &at, &key, &cell)) {
+                PyObject *n = PyLong_FromLongLong(((Tally *)cell)->n);
+                ok = n != NULL && PyDict_SetItem(count, key, n) == 0;
+                Py_XDECREF(n);
+            }
+            at = 0;
+            while (ok && PyDict_Next(w->last[k], &at, &key, &cell)) {
+                PyObject *when = PyFloat_FromDouble(((Sighting *)cell)->when);
+                ok = when != NULL && PyDict_SetItem(last, key, when) == 0;
+                Py_XDECREF(when);
+            }
         }
         if (ok) {
             item = Py_BuildValue("(OOn)", count, last, w->len);
