@@ -36,10 +36,11 @@ def test_the_compiled_windows_are_what_counters_use() -> None:
     assert counters.LocalCounter()._make is windows
 
 
-def run_both(shares: list[Share], plan: CountPlan = PLAN) -> None:
+def run_both(shares: list[Share], plan: CountPlan = PLAN, hash_bits: int = 64) -> None:
     """Feed both implementations the same shares; after each, the counts and every
-    window's live state must be equal."""
-    fast = compiled()(plan.steps, Counts)
+    window's live state must be equal. Fewer ``hash_bits`` make distinct keys share
+    hashes, so the compiled tables must tell them apart by their parts."""
+    fast = compiled()(plan.steps, Counts, hash_bits=hash_bits)
     slow = counters._PyWindows(plan.steps, Counts)
     for s in shares:
         got, want = fast.observe(s), slow.observe(s)
@@ -67,26 +68,40 @@ drawn_shares = st.lists(
 )
 
 
-@settings(max_examples=300, deadline=None)
-@given(drawn_shares)
-def test_compiled_and_python_windows_agree(drawn: list[Any]) -> None:
+def drawn_to_shares(drawn: list[Any]) -> list[Share]:
     at = 1_780_000_000.0
     shares = []
     for i, (sender, recipients, link, platform, gap) in enumerate(drawn):
         at += gap
         shares.append(Share(f"e{i}", sender, tuple(recipients), link, platform, at))
-    run_both(shares)
+    return shares
 
 
-def test_windows_grow_and_shrink_with_the_traffic() -> None:
+@settings(max_examples=300, deadline=None)
+@given(drawn_shares)
+def test_compiled_and_python_windows_agree(drawn: list[Any]) -> None:
+    run_both(drawn_to_shares(drawn))
+
+
+@settings(max_examples=150, deadline=None)
+@given(drawn_shares, st.integers(min_value=1, max_value=3))
+def test_keys_that_share_a_hash_are_counted_apart(drawn: list[Any], bits: int) -> None:
+    """With two to eight hash values in all, nearly every key collides with another:
+    lookups walk long runs of slots and deletions shift them back."""
+    run_both(drawn_to_shares(drawn), hash_bits=bits)
+
+
+@pytest.mark.parametrize("hash_bits", [64, 9])
+def test_windows_grow_and_shrink_with_the_traffic(hash_bits: int) -> None:
     """20,000 live events, then a slow drain: the queues take on and give back blocks of
-    events, and the counts stay equal throughout."""
+    events, the tables grow and shrink, and the counts stay equal throughout (also with
+    512 hash values for thousands of keys)."""
     shares = [
         Share(f"e{i}", f"s{i % 7}", (f"r{i % 311}",), f"l{i % 13}", "jd", 1e9 + i * 0.01)
         for i in range(20_000)
     ]
     shares += [Share(f"d{i}", "s0", ("r0",), "l0", None, 1e9 + 200 + i * 40.0) for i in range(200)]
-    fast = compiled()(PLAN.steps, Counts)
+    fast = compiled()(PLAN.steps, Counts, hash_bits=hash_bits)
     slow = counters._PyWindows(PLAN.steps, Counts)
     most = 0
     for s in shares:
@@ -122,3 +137,20 @@ def test_unknown_steps_are_refused() -> None:
         windows(((9, "x", 1.0),), Counts)
     with pytest.raises(TypeError):
         windows(((0, "x", 1.0),), dict)
+    with pytest.raises(ValueError, match="hash_bits"):
+        windows(PLAN.steps, Counts, hash_bits=0)
+
+
+def test_strings_of_every_width_and_str_subclasses_are_keys_by_their_text() -> None:
+    """Keys are compared by their text whatever the strings' storage (one, two or four
+    bytes a character) and whether or not they are str subclasses."""
+
+    class Pseudonym(str):
+        pass
+
+    shares = []
+    for i, (sender, recipient) in enumerate(
+        [("s", "r"), (Pseudonym("s"), "r"), ("s", Pseudonym("r")), ("宋", "r"), ("s😀", "r")] * 3
+    ):
+        shares.append(Share(f"e{i}", sender, (recipient, "用户"), "l", "jd", 1e9 + i * 100.0))
+    run_both(shares)

@@ -5,90 +5,269 @@
  * and what an install without a C compiler counts with): one window per plan
  * step, each a queue of events with the live count per key and, for the
  * distinct counts, each (key, member) pair's latest sighting. A share trims
- * every window, adds its events and reads the counts in one call under the
- * GIL; LocalCounter's lock keeps calls apart.
+ * every window, adds its events and reads the counts in one call that holds
+ * the GIL throughout, so calls never interleave.
  *
- * Keys are the strings the Python windows build: a sender, a link, or
- * sender \0 subject; pairs are key \0 recipient. The queues are C arrays;
- * the dicts hold those strings and cells (below), none of which the garbage
- * collector tracks, and nothing here can form a reference cycle, so counting
- * adds nothing to the collector's passes.
+ * A key is a sender, a link, or (sender, subject); a pair is (sender,
+ * subject, recipient). Where the Python windows join these into one string,
+ * here each is a cell that holds its parts, found in a hash table of this
+ * file by a hash combined from the parts' own (cached) string hashes, and
+ * told apart from any other cell with that hash by comparing the parts. A
+ * share so builds no key strings, and a lookup reads one slot (hash and cell
+ * side by side) and, on a hash match, the cell.
+ *
+ * Events point at their cells, so expiry needs a lookup only to delete what
+ * reached zero. A cell leaves its table when its count or sighting ends
+ * ("dead"); an event may still point at it, and then the table is asked for
+ * the current one, as the Python windows always ask their dicts. Cells are
+ * counted references (one per event, one while in the table) and hold the
+ * only Python objects here, strings, so nothing can form a reference cycle
+ * and counting adds nothing to the garbage collector's passes.
  */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stdint.h>
+#include <string.h>
 
 enum { LINK = 0, PLATFORM = 1, SHARES = 2, FORWARDS = 3 };
 
 /* Fields of a linkgate.enforcement.counters.Share tuple. */
 enum { F_SENDER = 1, F_RECIPIENTS = 2, F_LINK = 3, F_PLATFORM = 4, F_AT = 5, F_COUNT = 6 };
 
+/* A key (one or two parts: a tally) or a pair (three parts: a sighting). */
+typedef struct {
+    uint64_t hash;
+    PyObject *part[3]; /* owned; NULL past the last part */
+    long long n;       /* a tally's live count */
+    double when;       /* a sighting's latest time */
+    Py_ssize_t refs;   /* events pointing here, plus one while in its table */
+    int live;          /* in its table */
+} Cell;
+
+static void
+cell_release(Cell *c)
+{
+    if (c != NULL && --c->refs == 0) {
+        for (int i = 0; i < 3; i++) {
+            Py_XDECREF(c->part[i]);
+        }
+        PyMem_Free(c);
+    }
+}
+
 /*
- * The dicts map strings to small mutable cells, so a share finds or makes each
- * of its counts with one dict probe (PyDict_SetDefault) and its events point at
- * their cells: expiring an event needs a probe only to delete what went to
- * zero. A cell leaves its dict when its count or sighting ends ("dead"); an
- * event may still point at it, and then the dict is asked for the current one,
- * as the Python windows always ask.
+ * Open addressing with linear probing; deletion shifts the run back, so there
+ * are no tombstones. Each window's tables are split into shards by the top
+ * bits of the hash: a table that doubles copies one shard, never the window.
+ * (One dict of 700,000 pairs takes about 100 ms to grow, and the request that
+ * triggers it waits that long.)
  */
-typedef struct {
-    PyObject_HEAD
-    long long n;
-    PyObject *key; /* owned */
-    int live;
-} Tally;
+#define SHARDS 64
+#define SHARD_SHIFT 58
+#define MIN_SLOTS 8
 
 typedef struct {
-    PyObject_HEAD
-    double when;   /* the pair's latest sighting */
-    PyObject *pair; /* owned */
-    int live;
-} Sighting;
+    uint64_t hash;
+    Cell *cell; /* NULL: empty */
+} Slot;
 
-static void
-Tally_dealloc(Tally *self)
+typedef struct {
+    Slot *slots;
+    size_t mask; /* slots - 1; 0 before the first insert */
+    size_t used;
+} Table;
+
+static inline uint64_t
+mix(uint64_t x)
 {
-    Py_XDECREF(self->key);
-    PyObject_Free(self);
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+/* A string's hash as str computes it (once per string object, cached by it); a str's
+   hash cannot fail, and a subclass's own __hash__ is not asked, as its __eq__ is not
+   (same_str). */
+static inline uint64_t
+str_hash(PyObject *s)
+{
+    return (uint64_t)PyUnicode_Type.tp_hash(s);
+}
+
+static inline int
+same_str(PyObject *a, PyObject *b)
+{
+    if (a == b) {
+        return 1;
+    }
+    Py_ssize_t len = PyUnicode_GET_LENGTH(a);
+    int kind = PyUnicode_KIND(a);
+    return len == PyUnicode_GET_LENGTH(b) && kind == PyUnicode_KIND(b)
+           && memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), (size_t)len * (size_t)kind) == 0;
+}
+
+static inline int
+same_parts(const Cell *c, PyObject *const *part, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (!same_str(c->part[i], part[i])) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The slot holding the cell with these parts, or the empty slot where it would go. */
+static Slot *
+table_probe(const Table *t, uint64_t hash, PyObject *const *part, int n)
+{
+    size_t i = (size_t)hash & t->mask;
+    for (;;) {
+        Slot *s = &t->slots[i];
+        if (s->cell == NULL || (s->hash == hash && same_parts(s->cell, part, n))) {
+            return s;
+        }
+        i = (i + 1) & t->mask;
+    }
+}
+
+static int
+table_resize(Table *t, size_t slots)
+{
+    Slot *fresh = PyMem_Calloc(slots, sizeof(Slot));
+    if (fresh == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    size_t mask = slots - 1;
+    if (t->slots != NULL) {
+        for (size_t i = 0; i <= t->mask; i++) {
+            if (t->slots[i].cell != NULL) {
+                size_t j = (size_t)t->slots[i].hash & mask;
+                while (fresh[j].cell != NULL) {
+                    j = (j + 1) & mask;
+                }
+                fresh[j] = t->slots[i];
+            }
+        }
+        PyMem_Free(t->slots);
+    }
+    t->slots = fresh;
+    t->mask = mask;
+    return 0;
+}
+
+/* The cell with these parts, or NULL. */
+static Cell *
+table_get(const Table *t, uint64_t hash, PyObject *const *part, int n)
+{
+    return t->slots == NULL ? NULL : table_probe(t, hash, part, n)->cell;
+}
+
+/* The cell with these parts, made (zeroed, in the table) if there is none; borrowed.
+   *made tells which. NULL with an exception set when memory ran out. */
+static Cell *
+table_get_or_make(Table *t, uint64_t hash, PyObject *const *part, int n, int *made)
+{
+    Slot *s = NULL;
+    if (t->slots != NULL) {
+        s = table_probe(t, hash, part, n);
+        if (s->cell != NULL) {
+            *made = 0;
+            return s->cell;
+        }
+    }
+    if (t->slots == NULL || (t->used + 1) * 2 > t->mask + 1) {
+        if (table_resize(t, t->slots == NULL ? MIN_SLOTS : (t->mask + 1) * 2) < 0) {
+            return NULL;
+        }
+        s = table_probe(t, hash, part, n);
+    }
+    Cell *c = PyMem_Malloc(sizeof(Cell));
+    if (c == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    c->hash = hash;
+    for (int i = 0; i < 3; i++) {
+        c->part[i] = i < n ? Py_NewRef(part[i]) : NULL;
+    }
+    c->n = 0;
+    c->when = 0.0;
+    c->refs = 1;
+    c->live = 1;
+    s->hash = hash;
+    s->cell = c;
+    t->used++;
+    *made = 1;
+    return c;
+}
+
+/* Take a live cell out of its table (and give up the table's reference). */
+static void
+table_remove(Table *t, Cell *c)
+{
+    size_t mask = t->mask;
+    size_t i = (size_t)c->hash & mask;
+    while (t->slots[i].cell != c) {
+        i = (i + 1) & mask;
+    }
+    /* Shift back every later slot of the run that may move into the hole. */
+    for (size_t j = i;;) {
+        j = (j + 1) & mask;
+        if (t->slots[j].cell == NULL) {
+            break;
+        }
+        size_t home = (size_t)t->slots[j].hash & mask;
+        int stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+        if (!stays) {
+            t->slots[i] = t->slots[j];
+            i = j;
+        }
+    }
+    t->slots[i].cell = NULL;
+    t->used--;
+    c->live = 0;
+    /* Give memory back after a burst: a table a sixteenth full shrinks to a quarter. */
+    if (t->mask + 1 > MIN_SLOTS && t->used * 16 < t->mask + 1) {
+        size_t slots = (t->mask + 1) / 4;
+        if (table_resize(t, slots < MIN_SLOTS ? MIN_SLOTS : slots) < 0) {
+            PyErr_Clear(); /* kept at its size: still correct */
+        }
+    }
+    cell_release(c);
 }
 
 static void
-Sighting_dealloc(Sighting *self)
+table_clear(Table *t)
 {
-    Py_XDECREF(self->pair);
-    PyObject_Free(self);
+    if (t->slots == NULL) {
+        return;
+    }
+    for (size_t i = 0; i <= t->mask; i++) {
+        Cell *c = t->slots[i].cell;
+        if (c != NULL) {
+            c->live = 0;
+            cell_release(c);
+        }
+    }
+    PyMem_Free(t->slots);
+    t->slots = NULL;
+    t->mask = t->used = 0;
 }
-
-static PyTypeObject TallyType = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "linkgate.enforcement._windows.Tally",
-    .tp_basicsize = sizeof(Tally),
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_dealloc = (destructor)Tally_dealloc,
-};
-
-static PyTypeObject SightingType = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "linkgate.enforcement._windows.Sighting",
-    .tp_basicsize = sizeof(Sighting),
-    .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_dealloc = (destructor)Sighting_dealloc,
-};
 
 typedef struct {
     double when;
-    Tally *tally;       /* owned */
-    Sighting *sighting; /* distinct counts: owned; otherwise NULL */
+    Cell *tally;    /* owned reference */
+    Cell *sighting; /* distinct counts: owned reference; otherwise NULL */
 } Event;
 
-/*
- * A window's events queue in fixed-size blocks, and its dicts are split into
- * shards by the key's hash: neither ever copies or rehashes the whole window
- * at once. (One dict of 700,000 pairs takes about 100 ms to grow, one array of
- * a million events about as long to copy, and the request that triggers it
- * waits that long.)
- */
+/* A window's events queue in fixed-size blocks: the queue never copies itself to grow. */
 #define BLOCK 4096
-#define SHARDS 64
-#define SHARD_SHIFT (8 * sizeof(Py_uhash_t) - 6)
 
 typedef struct Block {
     struct Block *next;
@@ -98,10 +277,10 @@ typedef struct Block {
 typedef struct {
     int kind;
     double seconds;
-    PyObject *out;            /* where the count is filed in the answer */
-    PyObject *count[SHARDS];  /* key -> Tally */
-    PyObject *last[SHARDS];   /* pair -> Sighting (distinct counts) */
-    Block *first, *final;     /* the queue: first->events[head] to final->events[tail] */
+    PyObject *out;        /* where the count is filed in the answer */
+    Table count[SHARDS];  /* key -> tally */
+    Table last[SHARDS];   /* pair -> sighting (distinct counts) */
+    Block *first, *final; /* the queue: first->events[head] to final->events[tail] */
     Py_ssize_t head, tail, len;
 } Window;
 
@@ -110,33 +289,18 @@ typedef struct {
     Py_ssize_t n;
     Window *windows;
     PyObject *counts_type; /* linkgate.enforcement.spam.Counts */
-    Tally *spare_tally;    /* made ahead for PyDict_SetDefault */
-    Sighting *spare_sighting;
+    uint64_t hash_mask;    /* all ones; fewer bits in tests, to make hashes collide */
 } Windows;
 
-static PyObject *SEP; /* "\0" */
-
-static void
-event_clear(Event *e)
+static inline Table *
+shard(Table *tables, uint64_t hash)
 {
-    Py_CLEAR(e->tally);
-    Py_CLEAR(e->sighting);
-}
-
-/* The dict of shards that holds key; borrowed, NULL with an exception set. */
-static PyObject *
-shard(PyObject *const *dicts, PyObject *key)
-{
-    Py_hash_t h = PyObject_Hash(key);
-    if (h == -1) {
-        return NULL;
-    }
-    return dicts[(Py_uhash_t)h >> SHARD_SHIFT];
+    return &tables[hash >> SHARD_SHIFT];
 }
 
 /* Append one event; takes new references to its cells. */
 static int
-queue_push(Window *w, double when, Tally *tally, Sighting *sighting)
+queue_push(Window *w, double when, Cell *tally, Cell *sighting)
 {
     if (w->final == NULL || w->tail == BLOCK) {
         Block *b = PyMem_Malloc(sizeof(Block));
@@ -157,15 +321,17 @@ queue_push(Window *w, double when, Tally *tally, Sighting *sighting)
     }
     Event *e = &w->final->events[w->tail++];
     e->when = when;
-    Py_INCREF(tally);
+    tally->refs++;
     e->tally = tally;
-    Py_XINCREF(sighting);
+    if (sighting != NULL) {
+        sighting->refs++;
+    }
     e->sighting = sighting;
     w->len++;
     return 0;
 }
 
-/* Drop the oldest event (cleared by the caller). */
+/* Drop the oldest event (released by the caller). */
 static void
 queue_pop(Window *w)
 {
@@ -190,74 +356,15 @@ queue_pop(Window *w)
     }
 }
 
-/* The tally for key in a window's counts, made (at zero) if there is none; borrowed. */
-static Tally *
-tally_for(Windows *self, Window *w, PyObject *key)
+/* The cell that now holds c's parts in tables (c itself while it is live), or NULL. */
+static Cell *
+current(Table *tables, Cell *c, int n)
 {
-    PyObject *count = shard(w->count, key);
-    if (count == NULL) {
-        return NULL;
-    }
-    if (self->spare_tally == NULL) {
-        self->spare_tally = PyObject_New(Tally, &TallyType);
-        if (self->spare_tally == NULL) {
-            return NULL;
-        }
-        self->spare_tally->key = NULL;
-    }
-    Tally *t = (Tally *)PyDict_SetDefault(count, key, (PyObject *)self->spare_tally);
-    if (t == self->spare_tally) {
-        Py_INCREF(key);
-        t->key = key;
-        t->n = 0;
-        t->live = 1;
-        Py_DECREF(t); /* the dict holds it now */
-        self->spare_tally = NULL;
-    }
-    return t;
-}
-
-/* The sighting for pair in a window, made if there is none (*made set); borrowed. */
-static Sighting *
-sighting_for(Windows *self, Window *w, PyObject *pair, int *made)
-{
-    PyObject *last = shard(w->last, pair);
-    if (last == NULL) {
-        return NULL;
-    }
-    if (self->spare_sighting == NULL) {
-        self->spare_sighting = PyObject_New(Sighting, &SightingType);
-        if (self->spare_sighting == NULL) {
-            return NULL;
-        }
-        self->spare_sighting->pair = NULL;
-    }
-    Sighting *s = (Sighting *)PyDict_SetDefault(last, pair, (PyObject *)self->spare_sighting);
-    *made = s == self->spare_sighting;
-    if (*made) {
-        Py_INCREF(pair);
-        s->pair = pair;
-        s->live = 1;
-        Py_DECREF(s);
-        self->spare_sighting = NULL;
-    }
-    return s;
-}
-
-/* One fewer in a tally; at zero it leaves its dict. */
-static int
-tally_drop(Window *w, Tally *t)
-{
-    if (--t->n == 0) {
-        t->live = 0;
-        PyObject *count = shard(w->count, t->key);
-        return count == NULL ? -1 : PyDict_DelItem(count, t->key);
-    }
-    return 0;
+    return c->live ? c : table_get(shard(tables, c->hash), c->hash, c->part, n);
 }
 
 /* Forget the events at or before since. */
-static int
+static void
 window_trim(Window *w, double since)
 {
     while (w->len > 0) {
@@ -265,88 +372,52 @@ window_trim(Window *w, double since)
         if (!(e->when <= since)) {
             break;
         }
-        Tally *t = e->tally;
-        Sighting *s = e->sighting;
+        Cell *t = e->tally;
         int forget = 1;
-        if (s != NULL) {
+        if (e->sighting != NULL) {
             /* The pair's current sighting: forgotten with the event that made it
                (sighted again at another time since: that later event forgets it). */
-            PyObject *last = shard(w->last, s->pair);
-            if (last == NULL) {
-                return -1;
-            }
-            if (!s->live) {
-                s = (Sighting *)PyDict_GetItemWithError(last, e->sighting->pair);
-                if (s == NULL && PyErr_Occurred()) {
-                    return -1;
-                }
-            }
+            Cell *s = current(w->last, e->sighting, 3);
             forget = s != NULL && s->when == e->when;
             if (forget) {
-                s->live = 0;
-                if (PyDict_DelItem(last, s->pair) < 0) {
-                    return -1;
-                }
-                if (!t->live) {
-                    PyObject *count = shard(w->count, t->key);
-                    if (count == NULL) {
-                        return -1;
-                    }
-                    t = (Tally *)PyDict_GetItemWithError(count, t->key);
-                    if (t == NULL) {
-                        forget = 0;
-                        if (PyErr_Occurred()) {
-                            return -1;
-                        }
-                    }
-                }
+                table_remove(shard(w->last, s->hash), s);
+                t = current(w->count, t, 2);
+                forget = t != NULL;
             }
         }
-        if (forget && tally_drop(w, t) < 0) {
-            return -1;
+        if (forget && --t->n == 0) {
+            table_remove(shard(w->count, t->hash), t);
         }
-        event_clear(e);
+        cell_release(e->tally);
+        cell_release(e->sighting);
         queue_pop(w);
     }
-    return 0;
 }
 
-static PyObject *
-concat3(PyObject *a, PyObject *b)
-{
-    PyObject *left = PyUnicode_Concat(a, SEP);
-    if (left == NULL) {
-        return NULL;
-    }
-    PyObject *joined = PyUnicode_Concat(left, b);
-    Py_DECREF(left);
-    return joined;
-}
-
-/* One distinct count: returns the count for key, or -1 with an exception set. */
+/* One distinct count: returns the count for (sender, subject), or -1 with an exception set. */
 static long long
-window_distinct(Windows *self, Window *w, PyObject *key, PyObject *recipients, double now)
+window_distinct(Windows *self, Window *w, PyObject *sender, PyObject *subject,
+                PyObject *recipients, double now)
 {
+    PyObject *key[3] = {sender, subject, NULL};
+    uint64_t hash = mix(mix(str_hash(sender)) ^ str_hash(subject)) & self->hash_mask;
+    Table *count = shard(w->count, hash);
     Py_ssize_t m = PyTuple_GET_SIZE(recipients);
     if (m == 0) {
-        PyObject *count = shard(w->count, key);
-        Tally *t = count == NULL ? NULL : (Tally *)PyDict_GetItemWithError(count, key);
-        return t != NULL ? t->n : (PyErr_Occurred() ? -1 : 0);
+        Cell *t = table_get(count, hash, key, 2);
+        return t != NULL ? t->n : 0;
     }
-    Tally *t = tally_for(self, w, key);
+    int made;
+    Cell *t = table_get_or_make(count, hash, key, 2, &made);
     if (t == NULL) {
         return -1;
     }
-    Py_INCREF(t); /* kept while recipients are added */
+    t->refs++; /* kept while recipients are added */
     long long result = -1;
     for (Py_ssize_t i = 0; i < m; i++) {
-        PyObject *pair = concat3(key, PyTuple_GET_ITEM(recipients, i));
-        if (pair == NULL) {
-            goto done;
-        }
-        int made;
-        Sighting *s = sighting_for(self, w, pair, &made);
-        Py_DECREF(pair);
+        key[2] = PyTuple_GET_ITEM(recipients, i);
+        uint64_t pair = mix(hash ^ str_hash(key[2])) & self->hash_mask;
+        Cell *s = table_get_or_make(shard(w->last, pair), pair, key, 3, &made);
         if (s == NULL) {
             goto done;
         }
@@ -358,14 +429,10 @@ window_distinct(Windows *self, Window *w, PyObject *key, PyObject *recipients, d
     }
     result = t->n;
     if (t->n == 0 && t->live) { /* nobody new, and nothing counted before */
-        t->live = 0;
-        PyObject *count = shard(w->count, key);
-        if (count == NULL || PyDict_DelItem(count, key) < 0) {
-            result = -1;
-        }
+        table_remove(count, t);
     }
 done:
-    Py_DECREF(t);
+    cell_release(t);
     return result;
 }
 
@@ -416,12 +483,14 @@ Windows_observe(Windows *self, PyObject *share)
     }
     for (Py_ssize_t i = 0; i < self->n; i++) {
         Window *w = &self->windows[i];
-        if (w->len > 0 && w->first->events[w->head].when <= now - w->seconds
-            && window_trim(w, now - w->seconds) < 0) {
-            goto done;
+        if (w->len > 0 && w->first->events[w->head].when <= now - w->seconds) {
+            window_trim(w, now - w->seconds);
         }
         if (w->kind >= SHARES) {
-            Tally *t = tally_for(self, w, w->kind == SHARES ? sender : link);
+            PyObject *key = w->kind == SHARES ? sender : link;
+            uint64_t hash = mix(str_hash(key)) & self->hash_mask;
+            int made;
+            Cell *t = table_get_or_make(shard(w->count, hash), hash, &key, 1, &made);
             if (t == NULL || queue_push(w, now, t, NULL) < 0) {
                 goto done;
             }
@@ -434,24 +503,16 @@ Windows_observe(Windows *self, PyObject *share)
         if (subject == Py_None) {
             continue;
         }
-        PyObject *key = concat3(sender, subject);
-        if (key == NULL) {
-            goto done;
-        }
-        long long n = window_distinct(self, w, key, recipients, now);
-        Py_DECREF(key);
+        long long n = window_distinct(self, w, sender, subject, recipients, now);
         if (n < 0 || file_count(by, w->out, n) < 0) {
             goto done;
         }
     }
-    {
-        PyObject *fields = PyTuple_Pack(2, by, forwards);
-        PyObject *args = fields == NULL ? NULL : PyTuple_Pack(1, fields);
-        Py_XDECREF(fields);
-        if (args != NULL) {
-            result = PyTuple_Type.tp_new((PyTypeObject *)self->counts_type, args, NULL);
-            Py_DECREF(args);
-        }
+    /* Counts(by, forwards), made as tuple.__new__ makes a tuple subclass's instance. */
+    result = ((PyTypeObject *)self->counts_type)->tp_alloc((PyTypeObject *)self->counts_type, 2);
+    if (result != NULL) {
+        PyTuple_SET_ITEM(result, 0, Py_NewRef(by));
+        PyTuple_SET_ITEM(result, 1, Py_NewRef(forwards));
     }
 done:
     Py_XDECREF(by);
@@ -471,7 +532,8 @@ Windows_free_windows(Windows *self)
         for (Block *b = w->first; b != NULL; from = 0) {
             Py_ssize_t to = b == w->final ? w->tail : BLOCK;
             for (Py_ssize_t j = from; j < to; j++) {
-                event_clear(&b->events[j]);
+                cell_release(b->events[j].tally);
+                cell_release(b->events[j].sighting);
             }
             Block *next = b->next;
             PyMem_Free(b);
@@ -479,15 +541,13 @@ Windows_free_windows(Windows *self)
         }
         Py_XDECREF(w->out);
         for (int k = 0; k < SHARDS; k++) {
-            Py_XDECREF(w->count[k]);
-            Py_XDECREF(w->last[k]);
+            table_clear(&w->count[k]);
+            table_clear(&w->last[k]);
         }
     }
     PyMem_Free(self->windows);
     self->windows = NULL;
     self->n = 0;
-    Py_CLEAR(self->spare_tally);
-    Py_CLEAR(self->spare_sighting);
 }
 
 static void
@@ -501,20 +561,26 @@ Windows_dealloc(Windows *self)
 static PyObject *
 Windows_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    static char *names[] = {"steps", "counts", NULL};
+    static char *names[] = {"steps", "counts", "hash_bits", NULL};
     PyObject *steps, *counts_type;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!:Windows", names, &PyTuple_Type, &steps,
-                                     &PyType_Type, &counts_type)) {
+    int hash_bits = 64;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!|$i:Windows", names, &PyTuple_Type,
+                                     &steps, &PyType_Type, &counts_type, &hash_bits)) {
         return NULL;
     }
     if (!PyType_IsSubtype((PyTypeObject *)counts_type, &PyTuple_Type)) {
         PyErr_SetString(PyExc_TypeError, "counts must be a tuple type with two fields");
         return NULL;
     }
+    if (hash_bits < 1 || hash_bits > 64) {
+        PyErr_SetString(PyExc_ValueError, "hash_bits is between 1 and 64");
+        return NULL;
+    }
     Windows *self = (Windows *)type->tp_alloc(type, 0);
     if (self == NULL) {
         return NULL;
     }
+    self->hash_mask = hash_bits == 64 ? ~(uint64_t)0 : (((uint64_t)1 << hash_bits) - 1);
     Py_INCREF(counts_type);
     self->counts_type = counts_type;
     Py_ssize_t n = PyTuple_GET_SIZE(steps);
@@ -541,13 +607,6 @@ Windows_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         }
         Py_INCREF(out);
         w->out = out;
-        for (int k = 0; k < SHARDS; k++) {
-            w->count[k] = PyDict_New();
-            w->last[k] = PyDict_New();
-            if (w->count[k] == NULL || w->last[k] == NULL) {
-                goto fail;
-            }
-        }
     }
     return (PyObject *)self;
 fail:
@@ -565,6 +624,48 @@ Windows_len(Windows *self)
     return total;
 }
 
+/* A cell's parts joined by "\0", as the Python windows key their dicts. */
+static PyObject *
+joined(const Cell *c)
+{
+    PyObject *out = Py_NewRef(c->part[0]);
+    for (int i = 1; out != NULL && i < 3 && c->part[i] != NULL; i++) {
+        PyObject *sep = PyUnicode_FromOrdinal(0);
+        PyObject *left = sep == NULL ? NULL : PyUnicode_Concat(out, sep);
+        Py_XDECREF(sep);
+        Py_DECREF(out);
+        out = left == NULL ? NULL : PyUnicode_Concat(left, c->part[i]);
+        Py_XDECREF(left);
+    }
+    return out;
+}
+
+/* Every live cell of tables into a new dict: joined parts -> count (tallies) or time. */
+static PyObject *
+cells_dict(const Table *tables, int tallies)
+{
+    PyObject *out = PyDict_New();
+    for (int k = 0; out != NULL && k < SHARDS; k++) {
+        const Table *t = &tables[k];
+        for (size_t i = 0; t->slots != NULL && i <= t->mask; i++) {
+            const Cell *c = t->slots[i].cell;
+            if (c == NULL) {
+                continue;
+            }
+            PyObject *key = joined(c);
+            PyObject *value = tallies ? PyLong_FromLongLong(c->n) : PyFloat_FromDouble(c->when);
+            int ok = key != NULL && value != NULL && PyDict_SetItem(out, key, value) == 0;
+            Py_XDECREF(key);
+            Py_XDECREF(value);
+            if (!ok) {
+                Py_CLEAR(out);
+                break;
+            }
+        }
+    }
+    return out;
+}
+
 static PyObject *
 Windows_live(Windows *self, PyObject *Py_UNUSED(ignored))
 {
@@ -574,26 +675,9 @@ Windows_live(Windows *self, PyObject *Py_UNUSED(ignored))
     }
     for (Py_ssize_t i = 0; i < self->n; i++) {
         Window *w = &self->windows[i];
-        PyObject *count = PyDict_New(), *last = PyDict_New(), *item = NULL;
-        PyObject *key, *cell;
-        int ok = count != NULL && last != NULL;
-        for (int k = 0; ok && k < SHARDS; k++) {
-            Py_ssize_t at = 0;
-            while (ok && PyDict_Next(w->count[k], &at, &key, &cell)) {
-                PyObject *n = PyLong_FromLongLong(((Tally *)cell)->n);
-                ok = n != NULL && PyDict_SetItem(count, key, n) == 0;
-                Py_XDECREF(n);
-            }
-            at = 0;
-            while (ok && PyDict_Next(w->last[k], &at, &key, &cell)) {
-                PyObject *when = PyFloat_FromDouble(((Sighting *)cell)->when);
-                ok = when != NULL && PyDict_SetItem(last, key, when) == 0;
-                Py_XDECREF(when);
-            }
-        }
-        if (ok) {
-            item = Py_BuildValue("(OOn)", count, last, w->len);
-        }
+        PyObject *count = cells_dict(w->count, 1);
+        PyObject *last = count == NULL ? NULL : cells_dict(w->last, 0);
+        PyObject *item = last == NULL ? NULL : Py_BuildValue("(OOn)", count, last, w->len);
         Py_XDECREF(count);
         Py_XDECREF(last);
         if (item == NULL) {
@@ -638,12 +722,7 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__windows(void)
 {
-    if (PyType_Ready(&WindowsType) < 0 || PyType_Ready(&TallyType) < 0
-        || PyType_Ready(&SightingType) < 0) {
-        return NULL;
-    }
-    SEP = PyUnicode_FromStringAndSize("\0", 1);
-    if (SEP == NULL) {
+    if (PyType_Ready(&WindowsType) < 0) {
         return NULL;
     }
     PyObject *m = PyModule_Create(&module);

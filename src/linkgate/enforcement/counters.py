@@ -256,6 +256,7 @@ class LocalCounter:
         windows: Callable[[tuple[Step, ...], type[Counts]], Windows] | None = None,
     ) -> None:
         self._make = windows if windows is not None else _make_windows
+        self._atomic = COMPILED and self._make is _make_windows
         self._windows: Windows = self._make((), Counts)
         self._plan: CountPlan | None = None
         self._lock = threading.Lock()
@@ -266,13 +267,21 @@ class LocalCounter:
         self._windows = self._make(plan.steps, Counts)
 
     def observe(self, share: Share, plan: CountPlan) -> Counts:
+        if self._atomic and plan is self._plan:
+            # The compiled windows count a share in one call that holds the interpreter
+            # lock throughout: no other thread sees or changes them half-way, so the
+            # common share takes no lock of ours. (A lost decrement of the countdown
+            # only delays the memory check by a share.)
+            self._until_check -= 1
+            if self._until_check > 0:
+                return self._windows.observe(share)
         with self._lock:
             if plan is not self._plan:
                 if self._plan is None or self._plan.items != plan.items:
                     self._start(plan)
                 self._plan = plan
             self._until_check -= 1
-            if not self._until_check:
+            if self._until_check <= 0:
                 self._until_check = _CHECK_EVERY
                 if len(self._windows) > self._max_events:
                     self._start(plan)
