@@ -14,6 +14,10 @@ fresh counters:
     :class:`~linkgate.enforcement.counters.LocalCounter` ``observe`` (the default policy's
     windows and forward windows), then ``decide`` with the forward counts. The counter's
     windows are the compiled ones where they were built at install (the table's title says).
+``share record only + decide``
+    the same loop with a counter that counts nothing (it answers empty counts): what the
+    Python around a count costs (reading the link's facts, making the ``Share``, the call),
+    so the tables' own share of the overhead is the difference to the next subject.
 ``count in-process, Python windows + decide``
     the same with the pure-Python windows (what an install without a C compiler counts with).
 ``count in Redis + decide``
@@ -56,6 +60,7 @@ from linkgate.enforcement.counters import (
     Share,
     ShareCounter,
 )
+from linkgate.enforcement.spam import Counts
 from linkgate.gateway import Gateway
 
 AT = datetime(2026, 6, 1, 12, tzinfo=UTC)
@@ -64,6 +69,7 @@ RECIPIENTS = 20_000
 TARGET_OVERHEAD = 0.20
 
 DECIDE = "decide"
+RECORD = "share record only + decide"
 LOCAL = "count in-process + decide"
 LOCAL_PY = "count in-process, Python windows + decide"
 REDIS = "count in Redis + decide"
@@ -86,6 +92,13 @@ class CountingRedis:
     def script_load(self, script: str) -> Any:
         self.round_trips += 1
         return self.client.script_load(script)
+
+
+class NullCounter:
+    """Counts nothing: the benchmark's loop around a count, without the count."""
+
+    def observe(self, share: Share, plan: CountPlan) -> Counts:
+        return Counts()
 
 
 def traffic(n: int) -> list[tuple[str, str, str]]:
@@ -144,6 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     wrapped = CountingRedis(client) if client is not None else None
     subjects: dict[str, Callable[[], ShareCounter | None]] = {
         DECIDE: lambda: None,
+        RECORD: NullCounter,
         LOCAL: LocalCounter,
     }
     if counters.COMPILED:
@@ -192,6 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "local_overhead": round(overhead, 4),
         "compiled_windows": counters.COMPILED,
     }
+    result["record_only_overhead"] = round(best[RECORD] / base - 1, 4)
     if LOCAL_PY in best:
         result["local_python_overhead"] = round(best[LOCAL_PY] / base - 1, 4)
     if wrapped is not None:

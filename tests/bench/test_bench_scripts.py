@@ -19,6 +19,7 @@ import pytest
 from bench import corpus, decisions, harness, inspect_urls
 from linkgate.facts import DEFAULT_CACHE_SIZE
 from linkgate.vocabulary import CHANNELS, TREATMENTS
+from tests.services import redis_url_or_skip
 
 N = 2000
 REPEAT = 2
@@ -272,3 +273,40 @@ def test_bad_options_exit_with_usage_error(module: Any, argv: list[str], no_outp
     with pytest.raises(SystemExit) as exc:
         module.main(argv)
     assert exc.value.code == 2
+
+
+def test_counters_report(tmp_path: Path) -> None:
+    """bench.counters on a small run: every subject timed, the overheads are the ratios'
+    arithmetic, the compiled windows are the ones timed where built, and counting in Redis
+    costs exactly one round trip a decision."""
+    from bench import counters as bench_counters
+    from linkgate.enforcement import counters
+
+    url = redis_url_or_skip()
+    data = _run(bench_counters, tmp_path, "--redis", url)
+    us = data["us_per_decision"]
+    ratios = data["ratio_to_decide"]
+    expected = {
+        bench_counters.DECIDE,
+        bench_counters.RECORD,
+        bench_counters.LOCAL,
+        bench_counters.REDIS,
+    }
+    if counters.COMPILED:
+        expected.add(bench_counters.LOCAL_PY)
+    assert set(us) == set(ratios) == expected
+    assert data["n"] == N
+    assert data["compiled_windows"] is counters.COMPILED
+    assert ratios[bench_counters.DECIDE] == 1
+    assert all(v > 0 for v in us.values())
+    for key, subject in (
+        ("local_overhead", bench_counters.LOCAL),
+        ("record_only_overhead", bench_counters.RECORD),
+    ):
+        assert data[key] == pytest.approx(ratios[subject] - 1, abs=1e-3)
+    # One script call per counted share; the corpus's malformed links (about 1 %) are
+    # decided without a count.
+    trips = data["redis_round_trips_per_decision"]
+    assert 0.95 <= trips <= 1
+    # The default policy's plan: four counts, a sorted set each (three without a platform).
+    assert 3 * trips <= data["redis_sorted_sets_per_decision"] <= 4 * trips
