@@ -102,12 +102,17 @@ class NullCounter:
 
 
 def traffic(n: int) -> list[tuple[str, str, str]]:
+    """``n`` (url, sender, recipient) shares. Each account is one string object throughout,
+    as in the service, whose counters see pseudonyms that the pseudonymiser keeps for the
+    accounts it saw recently (:class:`linkgate.events.Pseudonymizer`)."""
     rng = random.Random(7)
     urls = links(n)
     weights = [1 / (i + 1) for i in range(SENDERS)]
     senders = rng.choices(range(SENDERS), weights=weights, k=n)
+    sender_ids = [f"sender-{s}" for s in range(SENDERS)]
+    recipient_ids = [f"user-{r}" for r in range(RECIPIENTS)]
     return [
-        (u, f"sender-{s}", f"user-{rng.randrange(RECIPIENTS)}")
+        (u, sender_ids[s], recipient_ids[rng.randrange(RECIPIENTS)])
         for u, s in zip(urls, senders, strict=True)
     ]
 

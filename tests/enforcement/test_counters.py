@@ -210,3 +210,23 @@ def test_a_clock_that_steps_back_never_leaves_counts_behind() -> None:
     assert later.get("link_recipients", W[0]) == 1
     assert later.get("shares", W[0]) == 1
     assert later.forwards[F[0]] == 4
+
+
+@pytest.mark.parametrize("windows", ["compiled", "python"])
+def test_queues_that_empty_at_a_block_boundary_go_on(windows: str) -> None:
+    """Events queue in blocks of 4,096: a window that empties exactly at the end of a
+    block, or a share after it, must count on from a fresh block."""
+    plan = CountPlan.of([("shares", timedelta(seconds=10)), ("link_recipients", W[0])], ())
+    counter = LocalCounter(windows=counters._PyWindows) if windows == "python" else LocalCounter()
+    start = T0.timestamp()
+    history: list[Share] = []
+    at = start
+    for burst, size in enumerate((4096, 4096 * 2, 1, 4095, 4097)):
+        at += 1_000  # every earlier event leaves both windows
+        for i in range(size):
+            s = Share(f"e{burst}.{i}", "s", (f"r{i % 97}",), "l", "jd", at + i * 1e-4)
+            history.append(s)
+            got = counter.observe(s, plan)
+            if i in (0, 1, size - 1):
+                live = [h for h in history if h.at > s.at - W[0].total_seconds()]
+                assert got == brute_counts(live, s, plan)

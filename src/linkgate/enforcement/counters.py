@@ -90,6 +90,17 @@ def _steps(items: Sequence[tuple[str, timedelta, float]]) -> tuple[Step, ...]:
 _SEP: Final = "\x00"
 
 
+#: Events per block of a window's queue, and shards per dict of its keys (see _Window).
+_BLOCK: Final = 4096
+_SHARDS: Final = 64
+_BLOCK_MASK: Final = _BLOCK - 1
+_MASK: Final = _SHARDS - 1
+
+
+def _shards() -> list[dict[Any, Any]]:
+    return [{} for _ in range(_SHARDS)]
+
+
 class _Window:
     """One count over one sliding window, kept in dicts of strings and numbers only.
 
@@ -101,22 +112,34 @@ class _Window:
     while events are older than the window, so the work per share is amortised
     constant and memory follows the window.
 
-    Nothing here refers to another container, so the garbage collector tracks
-    none of it: a server's counts over a day of shares cost its full collections
-    nothing (as lists of tuples, they cost each full pass about 100 ms, which
-    every request then waited out).
+    No dict here grows with the whole window, because a dict that doubles copies
+    itself while the share that filled it waits (about a second at 700,000 events
+    when all of a window's dicts doubled together). The events' ``item`` and
+    ``when`` are dicts of :data:`_BLOCK` events each, by block number (the blocks at
+    the head and the tail are also kept at hand), and ``count`` and ``last`` are
+    split into :data:`_SHARDS` dicts by the key's hash.
+
+    Nothing here refers to another container but the block tables and shard lists,
+    which hold only dicts of strings and numbers, which the garbage collector does
+    not track: a server's counts over a day of shares cost its full collections
+    next to nothing (as lists of tuples, they cost each full pass about 100 ms,
+    which every request then waited out).
     """
 
     __slots__ = (
         "count",
         "distinct",
         "head",
+        "head_items",
+        "head_whens",
         "item",
         "kind",
         "last",
         "out",
         "seconds",
         "tail",
+        "tail_items",
+        "tail_whens",
         "when",
     )
 
@@ -125,32 +148,52 @@ class _Window:
         self.distinct = kind <= _PLATFORM
         self.out = out
         self.seconds = seconds
-        self.count: dict[str, int] = {}
-        self.last: dict[str, float] = {}
-        self.item: dict[int, str] = {}
-        self.when: dict[int, float] = {}
+        self.count: list[dict[str, int]] = _shards()
+        self.last: list[dict[str, float]] = _shards()
+        self.item: dict[int, dict[int, str]] = {0: {}}
+        self.when: dict[int, dict[int, float]] = {0: {}}
         self.head = 0
         self.tail = 0
+        self.head_items = self.tail_items = self.item[0]
+        self.head_whens = self.tail_whens = self.when[0]
+
+    def new_block(self) -> None:
+        """Start the block the tail has reached (observe queues each event itself)."""
+        block = self.tail // _BLOCK
+        if block not in self.item:  # (a queue that emptied here has made it: trim)
+            self.tail_items = self.item[block] = {}
+            self.tail_whens = self.when[block] = {}
 
     def trim(self, since: float) -> None:
         """Forget the events at or before ``since``."""
-        item, when, count, last = self.item, self.when, self.count, self.last
+        count, last = self.count, self.last
         head, tail, distinct = self.head, self.tail, self.distinct
-        while head < tail and when[head] <= since:
-            at = when.pop(head)
-            key = item.pop(head)
+        items, whens = self.head_items, self.head_whens
+        while head < tail and whens[head] <= since:
+            at = whens.pop(head)
+            key = items.pop(head)
             head += 1
+            if not head % _BLOCK:  # the head block is spent: on to the next
+                block = head // _BLOCK
+                del self.item[block - 1], self.when[block - 1]
+                if block not in self.item:  # the queue is empty and ends here
+                    self.tail_items = self.item[block] = {}
+                    self.tail_whens = self.when[block] = {}
+                items, whens = self.item[block], self.when[block]
             if distinct:
-                if last.get(key) != at:
+                pairs = last[hash(key) & _MASK]
+                if pairs.get(key) != at:
                     continue  # sighted again since: that later event forgets it
-                del last[key]
+                del pairs[key]
                 key = key.rpartition(_SEP)[0]
-            n = count[key] - 1
+            counts = count[hash(key) & _MASK]
+            n = counts[key] - 1
             if n:
-                count[key] = n
+                counts[key] = n
             else:
-                del count[key]
+                del counts[key]
         self.head = head
+        self.head_items, self.head_whens = items, whens
 
     def __len__(self) -> int:
         return self.tail - self.head
@@ -173,7 +216,14 @@ class _PyWindows:
 
     def live(self) -> list[tuple[dict[str, int], dict[str, float], int]]:
         """Per window: the live counts, the latest sightings and the number of events."""
-        return [(w.count, w.last, len(w)) for w in self.windows]
+        return [
+            (
+                {k: v for shard in w.count for k, v in shard.items()},
+                {k: v for shard in w.last for k, v in shard.items()},
+                len(w),
+            )
+            for w in self.windows
+        ]
 
     def observe(self, share: Share) -> Counts:
         now = share.at
@@ -182,16 +232,18 @@ class _PyWindows:
         for w in self.windows:
             since = now - w.seconds
             head = w.head
-            if head < w.tail and w.when[head] <= since:
+            if head < w.tail and w.head_whens[head] <= since:
                 w.trim(since)
             kind = w.kind
-            count = w.count
             tail = w.tail
             if kind >= _SHARES:
                 key = share.sender if kind == _SHARES else share.link
+                count = w.count[hash(key) & _MASK]
                 n = count[key] = count.get(key, 0) + 1
-                w.item[tail] = key
-                w.when[tail] = now
+                if not tail & _BLOCK_MASK and tail:
+                    w.new_block()
+                w.tail_items[tail] = key
+                w.tail_whens[tail] = now
                 w.tail = tail + 1
                 if kind == _SHARES:
                     by[w.out] = n
@@ -202,15 +254,20 @@ class _PyWindows:
             if subject is None:
                 continue
             key = share.sender + _SEP + subject
+            count = w.count[hash(key) & _MASK]
             n = count.get(key, 0)
-            last, item, when = w.last, w.item, w.when
+            shards = w.last
             for recipient in share.recipients:
                 pair = key + _SEP + recipient
+                last = shards[hash(pair) & _MASK]
                 if pair not in last:
                     n += 1
                 last[pair] = now
-                item[tail] = pair
-                when[tail] = now
+                if not tail & _BLOCK_MASK and tail:
+                    w.tail = tail
+                    w.new_block()
+                w.tail_items[tail] = pair
+                w.tail_whens[tail] = now
                 tail += 1
             w.tail = tail
             if n:
