@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import secrets
+import sys
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -230,3 +232,32 @@ def test_queues_that_empty_at_a_block_boundary_go_on(windows: str) -> None:
             if i in (0, 1, size - 1):
                 live = [h for h in history if h.at > s.at - W[0].total_seconds()]
                 assert got == brute_counts(live, s, plan)
+
+
+@pytest.mark.parametrize("windows", ["compiled", "python"])
+def test_threads_sharing_one_counter_lose_no_share(windows: str) -> None:
+    """Request threads count through one counter at once (the compiled windows without
+    LocalCounter's lock): every share is counted exactly once."""
+    plan = CountPlan.of([("link_recipients", timedelta(days=1))], (timedelta(days=1),))
+    counter = LocalCounter(windows=counters._PyWindows) if windows == "python" else LocalCounter()
+    start = T0.timestamp()
+    threads, each = 4, 3_000
+    counter.observe(Share("first", "s", ("r",), "l", "jd", start), plan)  # the plan is set
+
+    def work(t: int) -> None:
+        for i in range(each):
+            counter.observe(Share(f"{t}.{i}", "s", (f"r{t}.{i}",), "l", "jd", start + 1), plan)
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        running = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+        for thread in running:
+            thread.start()
+        for thread in running:
+            thread.join()
+    finally:
+        sys.setswitchinterval(switch)
+    last = counter.observe(Share("last", "s", ("r",), "l", "jd", start + 2), plan)
+    assert last.forwards[timedelta(days=1)] == threads * each + 2
+    assert last.get("link_recipients", timedelta(days=1)) == threads * each + 1
