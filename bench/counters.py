@@ -209,9 +209,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "us_per_decision": {k: round(v / n * 1e6, 3) for k, v in best.items()},
         "ratio_to_decide": {k: round(v / base, 4) for k, v in best.items()},
         "local_overhead": round(overhead, 4),
+        "record_only_overhead": round(best[RECORD] / base - 1, 4),
         "compiled_windows": counters.COMPILED,
     }
-    result["record_only_overhead"] = round(best[RECORD] / base - 1, 4)
     if LOCAL_PY in best:
         result["local_python_overhead"] = round(best[LOCAL_PY] / base - 1, 4)
     if wrapped is not None:

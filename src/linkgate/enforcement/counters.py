@@ -157,10 +157,11 @@ class _Window:
         self.head_items = self.tail_items = self.item[0]
         self.head_whens = self.tail_whens = self.when[0]
 
-    def new_block(self) -> None:
-        """Start the block the tail has reached (observe queues each event itself)."""
-        block = self.tail // _BLOCK
-        if block not in self.item:  # (a queue that emptied here has made it: trim)
+    def new_block(self, tail: int) -> None:
+        """Start the block that event number ``tail`` opens, unless it is there already
+        (a queue that emptied at its start made it). Observe queues each event itself."""
+        block = tail // _BLOCK
+        if block not in self.item:
             self.tail_items = self.item[block] = {}
             self.tail_whens = self.when[block] = {}
 
@@ -176,9 +177,7 @@ class _Window:
             if not head % _BLOCK:  # the head block is spent: on to the next
                 block = head // _BLOCK
                 del self.item[block - 1], self.when[block - 1]
-                if block not in self.item:  # the queue is empty and ends here
-                    self.tail_items = self.item[block] = {}
-                    self.tail_whens = self.when[block] = {}
+                self.new_block(head)  # the queue may be empty and end here
                 items, whens = self.item[block], self.when[block]
             if distinct:
                 pairs = last[hash(key) & _MASK]
@@ -241,7 +240,7 @@ class _PyWindows:
                 count = w.count[hash(key) & _MASK]
                 n = count[key] = count.get(key, 0) + 1
                 if not tail & _BLOCK_MASK and tail:
-                    w.new_block()
+                    w.new_block(tail)
                 w.tail_items[tail] = key
                 w.tail_whens[tail] = now
                 w.tail = tail + 1
@@ -264,8 +263,7 @@ class _PyWindows:
                     n += 1
                 last[pair] = now
                 if not tail & _BLOCK_MASK and tail:
-                    w.tail = tail
-                    w.new_block()
+                    w.new_block(tail)
                 w.tail_items[tail] = pair
                 w.tail_whens[tail] = now
                 tail += 1
