@@ -448,6 +448,72 @@ file_count(PyObject *into, PyObject *out, long long n)
     return rc;
 }
 
+/* Ask for the memory one share will read before reading it: the slots of every key and
+   pair it looks up, then the cells in those slots and in the events it expires. The
+   tables outgrow the caches, and a lookup mostly waits for memory; asked together, the
+   reads overlap instead of waiting one after another. Hints only: nothing here changes
+   what observe does. */
+#define PREFETCH_LOOKUPS 16
+
+static inline void
+prefetch_share(Windows *self, PyObject *sender, PyObject *recipients, PyObject *link,
+               PyObject *platform, double now)
+{
+    Table *tables[PREFETCH_LOOKUPS];
+    uint64_t hashes[PREFETCH_LOOKUPS];
+    int n = 0;
+    Py_ssize_t m = PyTuple_GET_SIZE(recipients);
+    for (Py_ssize_t i = 0; i < self->n && n < PREFETCH_LOOKUPS; i++) {
+        Window *w = &self->windows[i];
+        if (w->len > 0) {
+            __builtin_prefetch(&w->first->events[w->head]);
+        }
+        if (w->kind >= SHARES) {
+            uint64_t hash = mix(str_hash(w->kind == SHARES ? sender : link)) & self->hash_mask;
+            tables[n] = shard(w->count, hash);
+            hashes[n++] = hash;
+            continue;
+        }
+        PyObject *subject = w->kind == LINK ? link : platform;
+        if (subject == Py_None) {
+            continue;
+        }
+        uint64_t hash = mix(mix(str_hash(sender)) ^ str_hash(subject)) & self->hash_mask;
+        tables[n] = shard(w->count, hash);
+        hashes[n++] = hash;
+        for (Py_ssize_t j = 0; j < m && n < PREFETCH_LOOKUPS; j++) {
+            uint64_t pair = mix(hash ^ str_hash(PyTuple_GET_ITEM(recipients, j))) & self->hash_mask;
+            tables[n] = shard(w->last, pair);
+            hashes[n++] = pair;
+        }
+    }
+    for (int k = 0; k < n; k++) {
+        if (tables[k]->slots != NULL) {
+            __builtin_prefetch(&tables[k]->slots[hashes[k] & tables[k]->mask]);
+        }
+    }
+    for (Py_ssize_t i = 0; i < self->n; i++) {
+        Window *w = &self->windows[i];
+        if (w->len > 0) {
+            Event *e = &w->first->events[w->head];
+            if (e->when <= now - w->seconds) {
+                __builtin_prefetch(e->tally);
+                if (e->sighting != NULL) {
+                    __builtin_prefetch(e->sighting);
+                }
+            }
+        }
+    }
+    for (int k = 0; k < n; k++) {
+        if (tables[k]->slots != NULL) {
+            Slot *s = &tables[k]->slots[hashes[k] & tables[k]->mask];
+            if (s->cell != NULL && s->hash == hashes[k]) {
+                __builtin_prefetch(s->cell);
+            }
+        }
+    }
+}
+
 static PyObject *
 Windows_observe(Windows *self, PyObject *share)
 {
@@ -475,6 +541,7 @@ Windows_observe(Windows *self, PyObject *share)
     if (now == -1.0 && PyErr_Occurred()) {
         return NULL;
     }
+    prefetch_share(self, sender, recipients, link, platform, now);
     PyObject *by = PyDict_New();
     PyObject *forwards = PyDict_New();
     PyObject *result = NULL;
