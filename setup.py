@@ -1,7 +1,9 @@
-"""Build the compiled share counter; everything else about the package is in pyproject.toml.
+"""Build the compiled parts; everything else about the package is in pyproject.toml.
 
-The extension is optional: where it cannot be compiled, linkgate counts shares with the
-pure-Python windows of :mod:`linkgate.enforcement.counters`, which give the same counts.
+Both extensions are optional: where they cannot be compiled, linkgate counts shares with the
+pure-Python windows of :mod:`linkgate.enforcement.counters`, which give the same counts, and
+cuts parsed links into their components in Python (:mod:`linkgate.urls.parse`), with the
+same results.
 """
 
 from setuptools import Extension, setup
@@ -12,6 +14,11 @@ setup(
             "linkgate.enforcement._windows",
             ["src/linkgate/enforcement/_windows.c"],
             optional=True,
-        )
+        ),
+        Extension(
+            "linkgate.urls._split",
+            ["src/linkgate/urls/_split.c"],
+            optional=True,
+        ),
     ]
 )

@@ -21,7 +21,10 @@ Both return :class:`~linkgate.urls.model.ParsedUrl` or
 
 The parse runs in the ada C++ library through its cffi layer: one call parses,
 one reads the serialised ``href``, one reads the component offsets, and the
-components are sliced out of ``href`` in Python.
+components are cut out of ``href``. Where the package was built with a C
+compiler, that glue is compiled (``linkgate.urls._split``, calling the same
+ada functions of the same cffi module); otherwise it runs in Python
+(:func:`_parse_py`), with the same results.
 """
 
 from __future__ import annotations
@@ -212,6 +215,20 @@ def _is_host_port(name: str, text: str, rest: int) -> bool:
 
 
 def _parse(raw: str, text: str, scheme_added: bool) -> ParsedUrl | InvalidUrl:
+    if _split is None:
+        return _parse_py(raw, text, scheme_added)
+    try:
+        parts = _split(text)
+    except UnicodeEncodeError:
+        return InvalidUrl(raw, _ENCODING)
+    if parts is None:
+        return InvalidUrl(raw, _UNPARSEABLE)
+    return _new_parsed(raw, *parts, scheme_added)
+
+
+def _parse_py(raw: str, text: str, scheme_added: bool) -> ParsedUrl | InvalidUrl:
+    """:func:`_parse` in Python: the reference for the compiled ``split``, and what an
+    install without a C compiler parses with."""
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:
@@ -296,6 +313,27 @@ def _parse(raw: str, text: str, scheme_added: bool) -> ParsedUrl | InvalidUrl:
         host_type,
         scheme_added,
     )
+
+
+def _bind() -> Callable[[str], tuple[str, ...] | None] | None:
+    """The compiled ``split`` bound to the ada functions of ada_url's cffi module, or None
+    where it was not built (no C compiler at install)."""
+    try:
+        from linkgate.urls import _split as compiled
+    except ImportError:
+        return None
+    compiled.bind(
+        *(
+            int(ffi.cast("uintptr_t", ffi.addressof(lib, name)))
+            for name in ("ada_parse", "ada_get_href", "ada_get_components", "ada_free")
+        )
+    )
+    return compiled.split
+
+
+_split: Final = _bind()
+COMPILED: Final = _split is not None
+"""Whether links are cut into components by the compiled glue (``linkgate.urls._split``)."""
 
 
 def _char_offset(data: bytes, offset: int) -> int:
