@@ -20,5 +20,11 @@ setup(
             ["src/linkgate/urls/_split.c"],
             optional=True,
         ),
+        Extension(
+            "linkgate.urls._lookup",
+            ["src/linkgate/urls/_lookup.c"],
+            libraries=["crypto"],
+            optional=True,
+        ),
     ]
 )

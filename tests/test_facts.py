@@ -158,7 +158,7 @@ def test_digests_are_memoised_with_the_cached_facts() -> None:
 
 
 def test_the_module_memo_of_host_suffixes_is_cleared() -> None:
-    expressions("http://a.b.example.co.uk/1/2/3?q=1")
+    canonical.lookup_parts("http://a.b.example.co.uk/1/2/3?q=1")
     assert canonical._lookup_hosts.cache_info().currsize > 0
     clear_caches()
     assert canonical._lookup_hosts.cache_info().currsize == 0

@@ -40,6 +40,7 @@ with it).
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Final
 
@@ -82,6 +83,23 @@ _TAB_NEWLINE: Final = {0x09: None, 0x0A: None, 0x0D: None}
 _TAB_NEWLINE_TO_SPACE: Final = {0x09: " ", 0x0A: " ", 0x0D: " "}
 
 _sha256: Final = hashlib.sha256
+
+
+def _compiled() -> tuple[
+    Callable[[str], list[str] | None] | None, Callable[[Sequence[str]], list[bytes]] | None
+]:
+    try:
+        from linkgate.urls import _lookup
+    except ImportError:  # not built here (no C compiler or OpenSSL headers at install)
+        return None, None
+    return _lookup.expressions, _lookup.sha256_each
+
+
+_expressions, _sha256_each = _compiled()
+COMPILED_LOOKUP: Final = _sha256_each is not None
+"""Whether lookup expressions and their full hashes come from the compiled
+``linkgate.urls._lookup`` (expressions cut in C; one OpenSSL context for every digest rather
+than a ``hashlib`` object each); the results are the same."""
 
 _MAX_HOSTS: Final = 5
 _MAX_PATH_PREFIXES: Final = 4
@@ -370,6 +388,16 @@ def expressions(canonical: str) -> list[str]:
     and up to four prefixes from ``/`` on, each ending in ``/``. Text that is
     not ``scheme://host...`` gives no expressions.
     """
+    if _expressions is not None:
+        found = _expressions(canonical)
+        if found is not None:
+            return found
+    return expressions_py(canonical)
+
+
+def expressions_py(canonical: str) -> list[str]:
+    """:func:`expressions` in Python: the reference, and what runs uncompiled (or for text
+    that is not ASCII, which a canonical URL never is)."""
     hosts, paths = lookup_parts(canonical)
     return [h + p for h in hosts for p in paths]
 
@@ -426,6 +454,13 @@ def _lookup_hosts(host: str) -> tuple[str, ...]:
 
 def full_hashes(exprs: list[str]) -> list[bytes]:
     """SHA-256 of each expression's UTF-8 bytes."""
+    if _sha256_each is not None:
+        return _sha256_each(exprs)
+    return full_hashes_py(exprs)
+
+
+def full_hashes_py(exprs: list[str]) -> list[bytes]:
+    """:func:`full_hashes` with ``hashlib``: the reference, and what runs uncompiled."""
     return [_sha256(e.encode("utf-8", "surrogatepass")).digest() for e in exprs]
 
 
@@ -437,7 +472,7 @@ def hash_prefixes(exprs: list[str], length: int = 4) -> list[bytes]:
     """
     if not 4 <= length <= 32:
         raise ValueError(f"hash prefix length must be 4 to 32 bytes, not {length}")
-    return [_sha256(e.encode("utf-8", "surrogatepass")).digest()[:length] for e in exprs]
+    return [h[:length] for h in full_hashes(exprs)]
 
 
 def clear_caches() -> None:

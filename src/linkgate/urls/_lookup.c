@@ -1,0 +1,275 @@
+/*
+ * Safe Browsing lookup expressions and their full hashes, compiled.
+ *
+ * expressions(canonical) makes the lookup expressions of a canonical URL as
+ * linkgate.urls.canonical.expressions does (the reference, compared with this
+ * on every test input), for the ASCII text canonical URLs are; it returns None
+ * for any other text, which the Python makes.
+ *
+ * sha256_each(expressions) returns the SHA-256 digest of each expression's
+ * UTF-8 bytes (lone surrogates encoded as "surrogatepass" encodes them), as
+ * linkgate.urls.canonical.full_hashes does with hashlib, from the same
+ * OpenSSL. hashlib makes a hash object per digest (a context allocated and
+ * set up each time, then a Python object around it): about 1.4 µs for the
+ * 40-byte expressions of a link, five or six of which each link has. Here one
+ * context, set up for SHA-256 once, digests every expression in turn. The GIL
+ * is held throughout, so calls never share the context.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <openssl/evp.h>
+#include <string.h>
+
+static const EVP_MD *sha256;
+static EVP_MD_CTX *context;
+
+static int
+digest(const char *data, size_t size, unsigned char *out)
+{
+    unsigned int n = 0;
+    return EVP_DigestInit_ex(context, sha256, NULL) == 1
+           && EVP_DigestUpdate(context, data, size) == 1
+           && EVP_DigestFinal_ex(context, out, &n) == 1 && n == 32;
+}
+
+static PyObject *
+sha256_one(PyObject *text)
+{
+    unsigned char out[32];
+    Py_ssize_t size;
+    const char *data = PyUnicode_AsUTF8AndSize(text, &size);
+    PyObject *encoded = NULL;
+    if (data == NULL) { /* lone surrogates: as str.encode("utf-8", "surrogatepass") */
+        if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
+            return NULL;
+        }
+        PyErr_Clear();
+        encoded = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
+        if (encoded == NULL) {
+            return NULL;
+        }
+        data = PyBytes_AS_STRING(encoded);
+        size = PyBytes_GET_SIZE(encoded);
+    }
+    int ok = digest(data, (size_t)size, out);
+    Py_XDECREF(encoded);
+    if (!ok) {
+        PyErr_SetString(PyExc_RuntimeError, "OpenSSL could not digest with SHA-256");
+        return NULL;
+    }
+    return PyBytes_FromStringAndSize((const char *)out, 32);
+}
+
+static PyObject *
+sha256_each(PyObject *Py_UNUSED(module), PyObject *expressions)
+{
+    PyObject *items = PySequence_Fast(expressions, "sha256_each() takes a sequence of str");
+    if (items == NULL) {
+        return NULL;
+    }
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(items);
+    PyObject *out = PyList_New(n);
+    for (Py_ssize_t i = 0; out != NULL && i < n; i++) {
+        PyObject *text = PySequence_Fast_GET_ITEM(items, i);
+        PyObject *hash = NULL;
+        if (!PyUnicode_Check(text)) {
+            PyErr_SetString(PyExc_TypeError, "sha256_each() takes a sequence of str");
+        }
+        else {
+            hash = sha256_one(text);
+        }
+        if (hash == NULL) {
+            Py_CLEAR(out);
+            break;
+        }
+        PyList_SET_ITEM(out, i, hash);
+    }
+    Py_DECREF(items);
+    return out;
+}
+
+/* Lookup expressions, as linkgate.urls.canonical.expressions makes them. */
+#define MAX_HOSTS 5
+#define MAX_PATH_PREFIXES 4
+#define MAX_PATHS (2 + MAX_PATH_PREFIXES)
+
+typedef struct {
+    const char *at;
+    Py_ssize_t len;
+} Span;
+
+/* s[from:] .find(ch) over s[0:n], or -1. */
+static Py_ssize_t
+find(const char *s, Py_ssize_t n, Py_ssize_t from, char ch)
+{
+    if (from >= n) {
+        return -1;
+    }
+    const char *hit = memchr(s + from, ch, (size_t)(n - from));
+    return hit == NULL ? -1 : hit - s;
+}
+
+/* The lookup hosts: the host, then its suffixes of min(dots, 5) down to 2 labels (none for
+   an IPv4 address, an IPv6 literal or a host of fewer than three labels). */
+static int
+lookup_hosts(const char *host, Py_ssize_t n, Span *out)
+{
+    int count = 0;
+    out[count++] = (Span){host, n};
+    Py_ssize_t dots = 0;
+    int digits_and_dots = n > 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (host[i] == '.') {
+            dots++;
+        }
+        else if (host[i] < '0' || host[i] > '9') {
+            digits_and_dots = 0;
+        }
+    }
+    if (dots < 2 || host[0] == '[' || (dots == 3 && digits_and_dots && n > 3)) {
+        return count;
+    }
+    Py_ssize_t most = dots < MAX_HOSTS ? dots : MAX_HOSTS;
+    /* The suffix of k labels starts after the k-th dot from the right. */
+    Py_ssize_t seen = 0;
+    Py_ssize_t starts[MAX_HOSTS + 1];
+    for (Py_ssize_t i = n - 1; i >= 0 && seen < most; i--) {
+        if (host[i] == '.') {
+            starts[++seen] = i + 1;
+        }
+    }
+    for (Py_ssize_t k = most; k >= 2; k--) {
+        out[count++] = (Span){host + starts[k], n - starts[k]};
+    }
+    return count;
+}
+
+static PyObject *
+joined(Span a, Span b, Span c, Span d)
+{
+    PyObject *s = PyUnicode_New(a.len + b.len + c.len + d.len, 127);
+    if (s != NULL) {
+        char *to = (char *)PyUnicode_1BYTE_DATA(s);
+        memcpy(to, a.at, (size_t)a.len);
+        memcpy(to + a.len, b.at, (size_t)b.len);
+        memcpy(to + a.len + b.len, c.at, (size_t)c.len);
+        memcpy(to + a.len + b.len + c.len, d.at, (size_t)d.len);
+    }
+    return s;
+}
+
+static PyObject *
+expressions(PyObject *Py_UNUSED(module), PyObject *canonical)
+{
+    if (!PyUnicode_Check(canonical)) {
+        PyErr_SetString(PyExc_TypeError, "expressions() takes a str");
+        return NULL;
+    }
+    if (!PyUnicode_IS_ASCII(canonical)) {
+        Py_RETURN_NONE; /* made in Python (canonical URLs are ASCII) */
+    }
+    const char *s = (const char *)PyUnicode_1BYTE_DATA(canonical);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(canonical);
+    PyObject *out = PyList_New(0);
+    if (out == NULL) {
+        return NULL;
+    }
+    Py_ssize_t start = -1;
+    for (Py_ssize_t i = 0; i + 2 < n; i++) {
+        if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/') {
+            start = i + 3;
+            break;
+        }
+    }
+    if (start < 0) {
+        return out;
+    }
+    Py_ssize_t host_end = find(s, n, start, '/');
+    Py_ssize_t question = find(s, n, start, '?');
+    if (host_end < 0 || (question >= 0 && question < host_end)) {
+        host_end = question >= 0 ? question : n;
+    }
+    if (host_end == start) {
+        return out;
+    }
+    /* path, query = s[host_end:].partition("?") */
+    Py_ssize_t mark = find(s, n, host_end, '?');
+    Span path = {s + host_end, (mark >= 0 ? mark : n) - host_end};
+    Span query = {mark >= 0 ? s + mark + 1 : s + n, mark >= 0 ? n - mark - 1 : 0};
+    static const char slash[] = "/", question_mark[] = "?";
+    if (path.len == 0) {
+        path = (Span){slash, 1};
+    }
+    Span none = {slash, 0};
+    Span paths[MAX_PATHS][3];
+    int count = 0;
+    if (query.len > 0) {
+        paths[count][0] = path;
+        paths[count][1] = (Span){question_mark, 1};
+        paths[count++][2] = query;
+    }
+    paths[count][0] = path;
+    paths[count][1] = paths[count][2] = none;
+    count++;
+    if (!(path.len == 1 && path.at[0] == '/')) {
+        paths[count][0] = (Span){slash, 1};
+        paths[count][1] = paths[count][2] = none;
+        count++;
+        Py_ssize_t cut = find(path.at, path.len, 1, '/');
+        for (int prefixes = 1; cut > 0 && prefixes < MAX_PATH_PREFIXES; prefixes++) {
+            if (cut + 1 != path.len) { /* a prefix, not the whole path */
+                paths[count][0] = (Span){path.at, cut + 1};
+                paths[count][1] = paths[count][2] = none;
+                count++;
+            }
+            cut = find(path.at, path.len, cut + 1, '/');
+        }
+    }
+    Span hosts[MAX_HOSTS];
+    int host_count = lookup_hosts(s + start, host_end - start, hosts);
+    for (int h = 0; h < host_count; h++) {
+        for (int p = 0; p < count; p++) {
+            PyObject *e = joined(hosts[h], paths[p][0], paths[p][1], paths[p][2]);
+            if (e == NULL || PyList_Append(out, e) < 0) {
+                Py_XDECREF(e);
+                Py_DECREF(out);
+                return NULL;
+            }
+            Py_DECREF(e);
+        }
+    }
+    return out;
+}
+
+static PyMethodDef methods[] = {
+    {"expressions", expressions, METH_O,
+     "expressions(canonical) -> the Safe Browsing lookup expressions, or None for non-ASCII"},
+    {"sha256_each", sha256_each, METH_O,
+     "sha256_each(expressions) -> [SHA-256 digest of each expression's UTF-8 bytes]"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "linkgate.urls._lookup",
+    .m_doc = "Compiled SHA-256 of lookup expressions (see linkgate.urls.canonical).",
+    .m_size = -1,
+    .m_methods = methods,
+};
+
+PyMODINIT_FUNC
+PyInit__lookup(void)
+{
+#if OPENSSL_VERSION_NUMBER >= 0x30000000L
+    sha256 = EVP_MD_fetch(NULL, "SHA256", NULL); /* fetched once, not at every digest */
+#else
+    sha256 = EVP_sha256();
+#endif
+    context = EVP_MD_CTX_new();
+    if (sha256 == NULL || context == NULL) {
+        PyErr_SetString(PyExc_ImportError, "OpenSSL has no SHA-256 here");
+        return NULL;
+    }
+    return PyModule_Create(&module);
+}
