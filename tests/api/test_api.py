@@ -12,6 +12,7 @@ from sqlalchemy import text
 from linkgate.enforcement import counters
 from linkgate.opening.jsapi import signature
 from linkgate.policy.loader import default_policy_path
+from linkgate.urls import canonical, parse
 from tests.api.conftest import Api, make_api
 
 JD = "https://item.jd.com/100012043978.html"
@@ -318,6 +319,8 @@ def test_health_ready_metrics(api: Api) -> None:
     assert ready["status"] == "ready" and ready["snapshot"]["revision"]
     assert (ready["events"]["writer"], ready["events"]["writer_starts"]) == ("thread", None)
     assert ready["counter_windows"] == ("compiled" if counters.COMPILED else "python")
+    assert ready["url_parse"] == ("compiled" if parse.COMPILED else "python")
+    assert ready["lookup_hashes"] == ("compiled" if canonical.COMPILED_LOOKUP else "python")
     decide(api, url=JD, channel="private_chat")
     metrics = api.client.get("/metrics").text
     assert 'linkgate_decisions_total{kind="share",treatment="rich_page"}' in metrics

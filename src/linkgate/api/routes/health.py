@@ -9,6 +9,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 
 from linkgate.enforcement import counters
 from linkgate.runtime import Runtime
+from linkgate.urls import canonical, parse
 
 router = APIRouter(tags=["operations"])
 
@@ -47,6 +48,10 @@ async def readyz(request: Request) -> JSONResponse:
         # How this process counts when it counts in-process: compiled windows, or Python's
         # where no C compiler was at hand at install (the same counts, slower).
         "counter_windows": "compiled" if counters.COMPILED else "python",
+        # Likewise the link core's compiled parts: cutting parsed links into components,
+        # and Safe Browsing lookup expressions with their hashes.
+        "url_parse": "compiled" if parse.COMPILED else "python",
+        "lookup_hashes": "compiled" if canonical.COMPILED_LOOKUP else "python",
         "degraded": degraded,
         "events": {
             "pending": runtime.events.pending,
