@@ -37,14 +37,14 @@ static PyObject *
 sha256_one(PyObject *text)
 {
     unsigned char out[32];
+    const char *data;
     Py_ssize_t size;
-    const char *data = PyUnicode_AsUTF8AndSize(text, &size);
     PyObject *encoded = NULL;
-    if (data == NULL) { /* lone surrogates: as str.encode("utf-8", "surrogatepass") */
-        if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) {
-            return NULL;
-        }
-        PyErr_Clear();
+    if (PyUnicode_IS_ASCII(text)) { /* its own UTF-8, as every canonical URL's expressions are */
+        data = (const char *)PyUnicode_1BYTE_DATA(text);
+        size = PyUnicode_GET_LENGTH(text);
+    }
+    else { /* as str.encode("utf-8", "surrogatepass"), into a temporary bytes object */
         encoded = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
         if (encoded == NULL) {
             return NULL;

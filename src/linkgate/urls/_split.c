@@ -159,12 +159,25 @@ split(PyObject *Py_UNUSED(module), PyObject *text)
         PyErr_SetString(PyExc_RuntimeError, "split() before bind()");
         return NULL;
     }
+    /* ASCII text is its own UTF-8; other text is encoded into a temporary bytes object (not
+       PyUnicode_AsUTF8AndSize, which would keep a copy inside the str as long as it lives). */
+    PyObject *encoded = NULL;
+    const char *data;
     Py_ssize_t size;
-    const char *data = PyUnicode_AsUTF8AndSize(text, &size);
-    if (data == NULL) {
-        return NULL; /* UnicodeEncodeError: lone surrogates */
+    if (PyUnicode_IS_ASCII(text)) {
+        data = (const char *)PyUnicode_1BYTE_DATA(text);
+        size = PyUnicode_GET_LENGTH(text);
+    }
+    else {
+        encoded = PyUnicode_AsUTF8String(text);
+        if (encoded == NULL) {
+            return NULL; /* UnicodeEncodeError: lone surrogates */
+        }
+        data = PyBytes_AS_STRING(encoded);
+        size = PyBytes_GET_SIZE(encoded);
     }
     ada_url url = ada_parse(data, (size_t)size);
+    Py_XDECREF(encoded); /* ada copied what it keeps */
     ada_string h = ada_get_href(url);
     if (h.length == 0) { /* ada serialises a failed parse as an empty href */
         ada_free(url);
