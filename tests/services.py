@@ -96,6 +96,16 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking")
 
 
+def compiled_or_skip(built: bool, module: str, needs: str = "C compiler") -> None:
+    """Skip the tests of a compiled part that was not built here (it is optional at install),
+    or fail them in CI (``CI=true`` or ``LINKGATE_REQUIRE_SERVICES=1``), where it must be."""
+    if built:
+        return
+    if os.environ.get("CI") == "true" or services_required():
+        pytest.fail(f"{module} was not built at install", pytrace=False)
+    pytest.skip(f"{module} is not built here (no {needs} at install)")
+
+
 def chromium_or_skip() -> str:
     """The path of Debian's Chromium for Playwright, or skip/fail when it is not installed."""
     path = os.environ.get("LINKGATE_TEST_CHROMIUM") or CHROMIUM

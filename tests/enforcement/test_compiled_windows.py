@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from typing import Any
 
@@ -13,6 +12,7 @@ from hypothesis import strategies as st
 from linkgate.enforcement import counters
 from linkgate.enforcement.counters import CountPlan, Share
 from linkgate.enforcement.spam import Counts
+from tests.services import compiled_or_skip
 
 WINDOWS = (timedelta(seconds=30), timedelta(minutes=10), timedelta(hours=1))
 PLAN = CountPlan.of(
@@ -22,10 +22,7 @@ PLAN = CountPlan.of(
 
 
 def compiled() -> Any:
-    if not counters.COMPILED:
-        if os.environ.get("CI") == "true" or os.environ.get("LINKGATE_REQUIRE_SERVICES") == "1":
-            pytest.fail("linkgate.enforcement._windows was not built at install", pytrace=False)
-        pytest.skip("linkgate.enforcement._windows is not built here (no C compiler at install)")
+    compiled_or_skip(counters.COMPILED, "linkgate.enforcement._windows")
     from linkgate.enforcement._windows import Windows
 
     return Windows

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 
 import pytest
 from hypothesis import given, settings
@@ -12,14 +11,14 @@ from hypothesis import strategies as st
 from bench.corpus import generate
 from linkgate.facts import Inspector
 from linkgate.urls import canonical
+from tests.services import compiled_or_skip
 
 
 @pytest.fixture(scope="module", autouse=True)
 def compiled() -> None:
-    if not canonical.COMPILED_LOOKUP:
-        if os.environ.get("CI") == "true" or os.environ.get("LINKGATE_REQUIRE_SERVICES") == "1":
-            pytest.fail("linkgate.urls._lookup was not built at install", pytrace=False)
-        pytest.skip("linkgate.urls._lookup is not built here (no C compiler or OpenSSL headers)")
+    compiled_or_skip(
+        canonical.COMPILED_LOOKUP, "linkgate.urls._lookup", "C compiler or OpenSSL headers"
+    )
 
 
 def same(text: str) -> list[str]:

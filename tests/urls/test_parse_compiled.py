@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -13,16 +12,14 @@ from hypothesis import strategies as st
 from bench.corpus import generate
 from linkgate.urls import parse as parsing
 from linkgate.urls.model import InvalidUrl, ParsedUrl
+from tests.services import compiled_or_skip
 
 TESTDATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "testdata"
 
 
 @pytest.fixture(scope="module", autouse=True)
 def compiled() -> None:
-    if not parsing.COMPILED:
-        if os.environ.get("CI") == "true" or os.environ.get("LINKGATE_REQUIRE_SERVICES") == "1":
-            pytest.fail("linkgate.urls._split was not built at install", pytrace=False)
-        pytest.skip("linkgate.urls._split is not built here (no C compiler at install)")
+    compiled_or_skip(parsing.COMPILED, "linkgate.urls._split")
 
 
 def same(raw: str, text: str, scheme_added: bool) -> ParsedUrl | InvalidUrl:
