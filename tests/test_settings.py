@@ -12,3 +12,33 @@ def test_the_event_queue_size_comes_from_the_environment(monkeypatch: pytest.Mon
     assert Settings.from_env().event_queue_size == 100_000
     monkeypatch.setenv("LINKGATE_EVENT_QUEUE_SIZE", "2500")
     assert Settings.from_env().event_queue_size == 2500
+
+
+def test_the_redis_namespace_comes_from_the_environment_and_is_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert Settings().redis_namespace == "linkgate"
+    monkeypatch.delenv("LINKGATE_REDIS_NAMESPACE", raising=False)
+    assert Settings.from_env().redis_namespace == "linkgate"
+    monkeypatch.setenv("LINKGATE_REDIS_NAMESPACE", "staging.eu-1")
+    assert Settings.from_env().redis_namespace == "staging.eu-1"
+    for bad in (" x", "a b", "-lead", "x" * 65, "键"):
+        monkeypatch.setenv("LINKGATE_REDIS_NAMESPACE", bad)
+        with pytest.raises(ValueError, match="LINKGATE_REDIS_NAMESPACE"):
+            Settings.from_env()
+    with pytest.raises(ValueError, match="LINKGATE_REDIS_NAMESPACE"):
+        Settings(redis_namespace="")
+
+
+def test_serve_refuses_a_bad_namespace_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from linkgate.cli.main import main
+
+    monkeypatch.setenv("LINKGATE_HOME", str(tmp_path))
+    monkeypatch.setenv("LINKGATE_REDIS_NAMESPACE", "two words")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["serve", "--port", "1"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "LINKGATE_REDIS_NAMESPACE" in err[0], err

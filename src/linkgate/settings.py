@@ -26,6 +26,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -52,6 +53,18 @@ def _secret_file(name: str) -> str:
 EVENT_WRITERS = ("thread", "process")
 
 
+_NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+
+
+def _redis_namespace(value: str) -> str:
+    if not _NAMESPACE.fullmatch(value):
+        raise ValueError(
+            "LINKGATE_REDIS_NAMESPACE must be 1-64 letters, digits or _.:- "
+            f"(starting with a letter or digit), not {value!r}"
+        )
+    return value
+
+
 def _event_writer(value: str) -> str:
     if value not in EVENT_WRITERS:
         raise ValueError(
@@ -64,6 +77,9 @@ def _event_writer(value: str) -> str:
 class Settings:
     database_url: str | None = None
     redis_url: str | None = None
+    redis_namespace: str = "linkgate"
+    """What every Redis key and channel of this deployment starts with: deployments sharing one
+    Redis (staging beside production) stay apart by giving each its own."""
     public_url: str = "http://127.0.0.1:8000"
     secret_keys: str | None = None
     pseudonym_key: str | None = None
@@ -87,6 +103,7 @@ class Settings:
 
     def __post_init__(self) -> None:
         _event_writer(self.event_writer)
+        _redis_namespace(self.redis_namespace)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -95,6 +112,9 @@ class Settings:
         return cls(
             database_url=env.get("LINKGATE_DATABASE_URL") or None,
             redis_url=env.get("LINKGATE_REDIS_URL") or None,
+            redis_namespace=_redis_namespace(
+                env.get("LINKGATE_REDIS_NAMESPACE") or d.redis_namespace
+            ),
             public_url=env.get("LINKGATE_PUBLIC_URL", d.public_url).rstrip("/"),
             secret_keys=env.get("LINKGATE_SECRET_KEYS") or None,
             pseudonym_key=env.get("LINKGATE_PSEUDONYM_KEY") or None,

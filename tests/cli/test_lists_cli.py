@@ -113,6 +113,8 @@ def _runtime(database: str, **overrides: object) -> Runtime:
         database_url=database,
         secret_keys="k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY;active=k1",
         pseudonym_key="test",
+        # The namespace the CLI under test reads from the environment (tests/conftest.py).
+        redis_namespace=Settings.from_env().redis_namespace,
     ).with_overrides(**overrides)
     return Runtime(settings)
 

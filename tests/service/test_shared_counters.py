@@ -3,6 +3,7 @@ decisions go on with local counts while Redis is away."""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,10 +17,11 @@ from linkgate.storage.engine import make_engine
 from linkgate.storage.migrate import upgrade
 from linkgate.storage.repos import KeyStore
 from tests.faults.private_services import PrivateRedis
-from tests.service.servers import servers
+from tests.service.servers import servers, start_server
 from tests.services import postgres_database, postgres_url_or_skip, redis_url_or_skip
 
 JD = "https://item.jd.com/100012043978.html"
+NAMESPACE = os.environ["LINKGATE_REDIS_NAMESPACE"]  # tests/conftest.py
 LIMIT = 5
 RULES = f"""
 enforcement:
@@ -140,7 +142,7 @@ def test_decisions_go_on_while_redis_is_away_and_use_it_again(
         with servers(tmp_path, database, 1, redis=private.url) as (server,):
             decide(server.url, integrator, sender="a", recipient="b")
             client = redis.Redis.from_url(private.url)
-            assert any(k.startswith(b"linkgate:cnt:") for k in client.keys("*"))
+            assert client.keys(f"{NAMESPACE}:cnt:*")
             private.stop()
             d = decide(server.url, integrator, sender="a", recipient="c")
             assert d["treatment"] == "rich_page"
@@ -154,7 +156,7 @@ def test_decisions_go_on_while_redis_is_away_and_use_it_again(
             private.start()
             client = redis.Redis.from_url(private.url)
             deadline = time.monotonic() + 15
-            while not client.keys("linkgate:cnt:*"):
+            while not client.keys(f"{NAMESPACE}:cnt:*"):
                 assert time.monotonic() < deadline, "counting never went back to Redis"
                 decide(server.url, integrator, sender="a", recipient="d")
                 time.sleep(0.5)
@@ -162,3 +164,39 @@ def test_decisions_go_on_while_redis_is_away_and_use_it_again(
             assert ready["counters"] == "redis"
     finally:
         private.stop()
+
+
+def test_deployments_with_their_own_namespace_share_one_redis_apart(
+    database: str, tmp_path: Path
+) -> None:
+    """Two deployments on one Redis, each under its own LINKGATE_REDIS_NAMESPACE: a sender's
+    shares through one are not counted by the other, and each keeps its keys to itself."""
+    redis_url = redis_url_or_skip()
+    store = KeyStore(make_engine(database))
+    operator, integrator = store.create("operator")[1], store.create("integrator")[1]
+    names = [f"{NAMESPACE}-a", f"{NAMESPACE}-b"]
+    running = [
+        start_server(tmp_path, database, redis=redis_url, env={"LINKGATE_REDIS_NAMESPACE": n})
+        for n in names
+    ]
+    try:
+        urls = [s.url for s in running]
+        publish(urls[0], operator)
+        wait_for_revision(urls, integrator, parse_policy(policy(), "p").revision)
+        sender = f"blaster-{time.time_ns()}"
+        for i in range(2 * LIMIT - 2):  # LIMIT - 1 shares through each: neither crosses
+            d = decide(urls[i % 2], integrator, sender=sender, recipient=f"r{i}")
+            assert d["treatment"] == "rich_page", (i, d["reasons"])
+        client = redis.Redis.from_url(redis_url)
+        try:
+            assert client.keys(f"{names[0]}:cnt:*") and client.keys(f"{names[1]}:cnt:*")
+        finally:
+            client.close()
+        # One more share through the first deployment crosses its own threshold only.
+        crossing = decide(urls[0], integrator, sender=sender, recipient="r-last")
+        assert crossing["treatment"] == "rich_page", crossing["reasons"]
+        crossing = decide(urls[0], integrator, sender=sender, recipient="r-over")
+        assert crossing["reasons"] == ["sender_restricted"]
+    finally:
+        for server in running:
+            server.stop()

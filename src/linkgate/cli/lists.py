@@ -28,7 +28,8 @@ from linkgate.lists.feeds import FORMATS
 from linkgate.lists.guard import EntryGuard
 from linkgate.lists.importing import FeedImport, check_category, parse_expiry
 from linkgate.lists.prefixes import PrefixFormat, encode_prefixes, listed_prefixes
-from linkgate.runtime import RELOAD_CHANNEL, registry_from_documents
+from linkgate.runtime import registry_from_documents, reload_channel
+from linkgate.settings import Settings
 from linkgate.storage.engine import database_url, make_engine
 from linkgate.storage.migrate import upgrade
 from linkgate.storage.repos import AuditLog, PlatformStore, ThreatListStore
@@ -63,9 +64,13 @@ def _notify(redis_url: str | None) -> str:
     import redis
 
     try:
+        channel = reload_channel(Settings.from_env().redis_namespace)
+    except ValueError as exc:
+        return f"could not notify replicas ({exc}); they will poll the store"
+    try:
         client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         try:
-            client.publish(RELOAD_CHANNEL, "threat-lists")
+            client.publish(channel, "threat-lists")
         finally:
             client.close()
     except redis.RedisError as exc:

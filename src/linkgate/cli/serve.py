@@ -7,6 +7,7 @@ import os
 import typer
 from rich.console import Console
 
+from linkgate.cli.common import fail
 from linkgate.settings import Settings
 from linkgate.storage.engine import database_url
 from linkgate.storage.migrate import upgrade
@@ -42,6 +43,10 @@ def serve_cmd(
     """Run the HTTP API, the link shim and the pages."""
     import uvicorn
 
+    try:  # a bad setting is one line, before anything is touched
+        Settings.from_env()
+    except ValueError as exc:
+        fail(str(exc))
     url = database_url(database)
     upgrade(url)
     os.environ["LINKGATE_DATABASE_URL"] = url
