@@ -325,6 +325,37 @@ class Runner:
                 wall_total += w1 - w0
         return Pass(cpu_total / 1e9, wall_total / 1e9)
 
+    def in_turns(
+        self, label: str, kernels: dict[str, tuple[Sequence[Any], BareKernel[Any]]], chunk: int
+    ) -> dict[str, float]:
+        """One pass of several kernels over their items (of equal length), ``chunk`` items at a
+        time in turn, the order rotating each turn: the CPU seconds each spent. A machine whose
+        speed drifts during the pass slows them alike, so the ratios between them hold."""
+        names = list(kernels)
+        lengths = {len(items) for items, _ in kernels.values()}
+        if len(lengths) != 1:
+            raise ValueError("kernels taking turns need as many items each")
+        total = lengths.pop()
+        spent = dict.fromkeys(names, 0)
+        cpu = time.process_time_ns
+        progress = self._progress
+        task = progress.add_task(label, total=total) if progress is not None else None
+        with frozen_heap():
+            for k, start in enumerate(range(0, total, chunk)):
+                turn = k % len(names)
+                for name in names[turn:] + names[:turn]:
+                    items, kernel = kernels[name]
+                    part = items[start : start + chunk]
+                    c0 = cpu()
+                    kernel(part)
+                    spent[name] += cpu() - c0
+                if progress is not None and task is not None:
+                    progress.update(task, advance=min(chunk, total - start))
+                    progress.refresh()
+        if progress is not None and task is not None:
+            progress.remove_task(task)
+        return {name: ns / 1e9 for name, ns in spent.items()}
+
     def each(self, label: str, items: Sequence[T], kernel: EachKernel[T]) -> list[int]:
         """Per-call nanoseconds: ``kernel(part, samples)`` appends one sample per item."""
         samples: list[int] = []

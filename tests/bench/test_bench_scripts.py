@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import json
+import statistics
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
@@ -155,7 +156,12 @@ def test_decisions_report_shape(decisions_report: dict[str, Any]) -> None:
     assert decisions_report["n"] == N
     assert decisions_report["repeat"] == REPEAT
     assert set(decisions_report["corpora"]) == {"zipf", "unique"}
-    _check_targets(decisions_report["targets"], 4)
+    _check_targets(decisions_report["targets"], 6)
+    in_turns = [r for r in decisions_report["targets"] if r["target"].endswith("in turns")]
+    assert {(r["corpus"], r["measured"]) for r in in_turns} == {
+        (c, decisions_report["corpora"][c]["ratio_to_floor_in_turns"]["median"])
+        for c in ("zipf", "unique")
+    }
 
 
 @pytest.mark.parametrize("corpus", ["unique", "zipf"])
@@ -177,6 +183,10 @@ def test_decisions_corpus(decisions_report: dict[str, Any], corpus: str) -> None
         ratio = result[key]["us_per_decision"] / floor_us
         assert result[key]["ratio_to_floor"] == pytest.approx(ratio, rel=1e-2)
     assert "latency" in result["decide"]
+    in_turns = result["ratio_to_floor_in_turns"]
+    assert len(in_turns["by_pass"]) == REPEAT and all(r > 0 for r in in_turns["by_pass"])
+    assert in_turns["median"] == pytest.approx(statistics.median(in_turns["by_pass"]), abs=1e-3)
+    assert in_turns["turn"] == decisions.TURN
     _check_measurement(result["floor"], "url", N)
     _check_measurement(result["floor_cached_psl"], "url", N)
 
@@ -310,3 +320,20 @@ def test_counters_report(tmp_path: Path) -> None:
     assert 0.95 <= trips <= 1
     # The default policy's plan: four counts, a sorted set each (three without a platform).
     assert 3 * trips <= data["redis_sorted_sets_per_decision"] <= 4 * trips
+
+
+def test_kernels_in_turns_see_every_item_once_in_order() -> None:
+    seen: dict[str, list[int]] = {"a": [], "b": []}
+    runner = harness.Runner(harness.console(), repeat=1)
+    spent = runner.in_turns(
+        "turns",
+        {
+            "a": (list(range(25)), seen["a"].extend),
+            "b": (list(range(100, 125)), seen["b"].extend),
+        },
+        chunk=4,
+    )
+    assert seen == {"a": list(range(25)), "b": list(range(100, 125))}
+    assert set(spent) == {"a", "b"} and all(s >= 0 for s in spent.values())
+    with pytest.raises(ValueError, match="as many items"):
+        runner.in_turns("turns", {"a": ([1, 2], seen["a"].extend), "b": ([1], len)}, chunk=1)
