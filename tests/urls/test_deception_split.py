@@ -148,3 +148,51 @@ def test_clear_caches_empties_the_module_memos() -> None:
     assert deception._whatwg_host.cache_info().currsize > 0
     deception.clear_caches()
     assert deception._whatwg_host.cache_info().currsize == 0
+
+
+def _ipv4_part(kind: str, value: int) -> str:
+    if kind == "hex":
+        return f"0x{value:x}"
+    if kind == "HEX":
+        return f"0X{value:X}"
+    if kind == "octal":
+        return f"0{value:o}"
+    return str(value)
+
+
+@st.composite
+def ipv4_links(draw: st.DrawFn) -> str:
+    """Links whose host is an IPv4 address typed in any of the forms WHATWG reads."""
+    parts = draw(st.integers(1, 4))
+    kinds = st.sampled_from(["decimal", "hex", "HEX", "octal"])
+    values = [draw(st.integers(0, 255)) for _ in range(parts - 1)]
+    last = draw(st.integers(0, 256 ** (5 - parts) - 1))
+    host = ".".join(_ipv4_part(draw(kinds), v) for v in [*values, last])
+    host += draw(st.sampled_from(["", "."]))
+    port = draw(st.sampled_from(["", ":8080", ":"]))
+    rest = draw(st.sampled_from(["", "/", "/wp-login.php", "/a?b=c#d", "?x", "#y"]))
+    scheme = draw(st.sampled_from(["http://", "https://", "HTTP://", "ws://", "file://", ""]))
+    # Tricks that make the two parsers disagree, or the authority not plain.
+    before = draw(st.sampled_from(["", "", "taobao.com@", "a:b@", "evil.top\\@"]))
+    after = draw(st.sampled_from(["", "", "\\@evil.top", "\\evil.top", "@evil.top", "\t"]))
+    return f"{scheme}{before}{host}{port}{after}{rest}"
+
+
+def _fast_answers_as_the_long_way(raw: str) -> None:
+    parsed = parse(raw)
+    if isinstance(parsed, ParsedUrl):
+        expected = deception._differential_slow(parsed.raw, parsed)
+        assert deception._parser_differential(parsed.raw, parsed) == expected, raw
+
+
+@settings(max_examples=600, deadline=None)
+@given(ipv4_links())
+def test_ipv4_hosts_in_any_form_pass_the_authority_match_as_the_long_way(raw: str) -> None:
+    _fast_answers_as_the_long_way(raw)
+
+
+def test_the_authority_match_answers_as_the_long_way_on_the_benchmark_links() -> None:
+    from bench.harness import unique_corpus
+
+    for raw in unique_corpus(20_000):
+        _fast_answers_as_the_long_way(raw)

@@ -523,7 +523,12 @@ def _fast_host_match(raw: str, parsed: ParsedUrl) -> bool:
     if not host.isascii():
         return parsed.host_type == "domain"
     hostname = parsed.hostname
-    return host == hostname or host.lower().rstrip(".") == hostname.lower().rstrip(".")
+    if host == hostname or host.lower().rstrip(".") == hostname.lower().rstrip("."):
+        return True
+    # An IPv4 address typed in another form (hex, octal, dword, fewer parts): both parsers
+    # cut out this same string, and WHATWG's host parsing of it (case makes no difference
+    # to an IPv4 address) is the dotted form it already gave: no differential.
+    return parsed.host_type == "ipv4"
 
 
 _NAIVE_FAILED = object()
@@ -560,6 +565,11 @@ def _parser_differential(raw: str, parsed: ParsedUrl) -> bool:
         return False
     if _fast_host_match(raw, parsed):
         return False
+    return _differential_slow(raw, parsed)
+
+
+def _differential_slow(raw: str, parsed: ParsedUrl) -> bool:
+    """The differential the long way: the naive parser's host against WHATWG's."""
     bounds = _authority_bounds(raw, parsed)
     end = bounds[1] if bounds is not None else len(raw)
     if _TAB_OR_NEWLINE.search(raw, 0, end) is not None:
