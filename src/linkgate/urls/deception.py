@@ -498,11 +498,13 @@ def _may_embed(text: str) -> bool:
     return "pt:" in lowered or "ta:" in lowered
 
 
-# An authority without userinfo, backslash, brackets, percent signs, spaces or
-# controls, followed by an optional numeric port and a delimiter both parsers
-# share: urllib and WHATWG then cut out the same host string.
+# An authority of a host without backslash, brackets, percent signs, spaces or
+# controls, after at most one userinfo of the same kind (no "@" in it: both parsers
+# then split at that one "@"), followed by an optional numeric port and a delimiter
+# both parsers share: urllib and WHATWG then cut out the same host string.
 _PLAIN_AUTHORITY = re.compile(
-    r"[A-Za-z][A-Za-z0-9+.\-]*://([^/\\?#@\[\]%:\s\x00-\x1f\x7f]+)(?::[0-9]*)?(?:[/?#]|\Z)"
+    r"[A-Za-z][A-Za-z0-9+.\-]*://(?:[^/\\?#@\[\]\s\x00-\x1f\x7f]*@)?"
+    r"([^/\\?#@\[\]%:\s\x00-\x1f\x7f]+)(?::[0-9]*)?(?:[/?#]|\Z)"
 )
 _PLAIN_HOST = re.compile(r"([^/\\?#@\[\]%:\s\x00-\x1f\x7f]+)(?::[0-9]*)?(?:[/?#]|\Z)")
 
@@ -511,8 +513,11 @@ def _fast_host_match(raw: str, parsed: ParsedUrl) -> bool:
     """True when a plain authority makes both parsers certainly agree.
 
     The common case (``https://item.jd.com/1.html``, ``m.tb.cn/h.abc``) is
-    settled without running the naive parser; anything unusual (backslashes,
-    userinfo, tabs, odd slashes) returns False and goes the slow way. A
+    settled without running the naive parser, and so are a single plain userinfo
+    (``taobao.com@evil.top``: both parsers split at its one ``@``; the userinfo
+    signal is raised apart) and an IPv4 address typed in another form. Anything
+    unusual (backslashes, several ``@``, tabs, odd slashes, brackets, percent
+    signs in the host) returns False and goes the slow way. A
     non-ASCII host of a special scheme is the same string to both parsers, so
     their hosts agree once WHATWG's IDNA processing is applied to urllib's.
     """
