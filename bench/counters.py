@@ -38,7 +38,6 @@ from __future__ import annotations
 import random
 import secrets
 import statistics
-import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -47,9 +46,9 @@ import redis
 from rich.table import Table
 
 from bench.harness import (
+    Runner,
     console,
     corpus_size,
-    frozen_heap,
     parser,
     target_row,
     targets_table,
@@ -123,8 +122,8 @@ def traffic(n: int) -> list[tuple[str, str, str]]:
 
 
 class Pass:
-    """One subject's pass over the traffic: its own gateway and counter, timed a chunk at a
-    time (CPU time of this process)."""
+    """One subject's pass over the traffic: its own gateway and counter; :meth:`run` is its
+    kernel, over a range of share indices (a share's index is its time and event id)."""
 
     def __init__(self, shares: Sequence[tuple[str, str, str]], counter: ShareCounter | None):
         self.shares = shares
@@ -133,15 +132,13 @@ class Pass:
         policy = self.gateway.snapshot.policy
         forward_windows = sorted({f.window for f in policy.forward_limits})
         self.plan = CountPlan.of(policy.enforcement.wants, forward_windows)
-        self.seconds = 0.0
         self.blocked = 0
 
-    def run(self, lo: int, hi: int) -> None:
+    def run(self, indices: Sequence[int]) -> None:
         gateway, counter, plan, shares = self.gateway, self.counter, self.plan, self.shares
         start = AT.timestamp()
         blocked = 0
-        started = time.process_time()
-        for i in range(lo, hi):
+        for i in indices:
             url, sender, recipient = shares[i]
             forwards = None
             if counter is not None:
@@ -155,27 +152,21 @@ class Pass:
                     forwards = counts.forwards
             d = gateway.decide(url, channel="private_chat", sender=sender, at=AT, forwards=forwards)
             blocked += d.treatment == "blocked"
-        self.seconds += time.process_time() - started
         self.blocked += blocked
 
 
 def run_interleaved(
+    runner: Runner,
+    label: str,
     shares: Sequence[tuple[str, str, str]],
     subjects: dict[str, Callable[[], ShareCounter | None]],
     chunk: int = CHUNK,
 ) -> dict[str, float]:
     """Every subject over the whole traffic, ``chunk`` shares at a time in turn (the order
-    rotating each chunk): the seconds each took. A machine whose speed drifts during the run
-    slows every subject alike, so the ratios between them hold."""
-    passes = {name: Pass(shares, make()) for name, make in subjects.items()}
-    order = list(passes.values())
-    with frozen_heap():
-        for k, lo in enumerate(range(0, len(shares), chunk)):
-            hi = min(lo + chunk, len(shares))
-            turn = k % len(order)
-            for p in order[turn:] + order[:turn]:
-                p.run(lo, hi)
-    return {name: p.seconds for name, p in passes.items()}
+    rotating each chunk; :meth:`bench.harness.Runner.in_turns`): the CPU seconds each took."""
+    indices = range(len(shares))
+    kernels = {name: (indices, Pass(shares, make()).run) for name, make in subjects.items()}
+    return runner.in_turns(label, kernels, chunk)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -206,13 +197,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if wrapped is not None:
         subjects[REDIS] = lambda: RedisCounter(wrapped, prefix=prefix)
     passes: list[dict[str, float]] = []
-    for r in range(args.repeat):
-        if wrapped is not None:
-            wrapped.round_trips = wrapped.keys = 0
-        took = run_interleaved(shares, subjects)
-        passes.append(took)
-        each = ", ".join(f"{name} {s / n * 1e6:.2f}" for name, s in took.items())
-        out.print(f"  pass {r + 1}, µs per decision: {each}")
+    runner = Runner(out, repeat=args.repeat)
+    with runner.session():
+        for r in range(args.repeat):
+            if wrapped is not None:
+                wrapped.round_trips = wrapped.keys = 0
+            took = run_interleaved(runner, f"pass {r + 1}: subjects in turns", shares, subjects)
+            passes.append(took)
+            each = ", ".join(f"{name} {s / n * 1e6:.2f}" for name, s in took.items())
+            out.print(f"  pass {r + 1}, µs per decision: {each}")
     if client is not None:
         for key in client.scan_iter(f"{prefix}*", count=10_000):
             client.delete(key)

@@ -61,10 +61,9 @@ from linkgate.storage.types import utcnow
 
 log = logging.getLogger("linkgate.runtime")
 
-
-def reload_channel(namespace: str) -> str:
-    """The Redis channel on which a deployment's replicas announce a new live revision."""
-    return f"{namespace}:live-revision"
+#: The Redis channel (under the deployment's namespace) on which replicas announce a new
+#: live revision.
+RELOAD_CHANNEL = "live-revision"
 
 
 @dataclass
@@ -378,11 +377,8 @@ class Runtime:
         redis = self._redis
         if redis is not None:
             try:
-                return bool(
-                    redis.set(
-                        f"{self.settings.redis_namespace}:nonce:{nonce_id}", 1, nx=True, ex=ttl
-                    )
-                )
+                key = self.settings.redis_key(f"nonce:{nonce_id}")
+                return bool(redis.set(key, 1, nx=True, ex=ttl))
             except Exception:
                 self.redis_ok = False
         found, _ = self.nonce_cache.get(nonce_id)
@@ -398,9 +394,7 @@ class Runtime:
         if redis is None:
             return
         try:
-            redis.publish(
-                reload_channel(self.settings.redis_namespace), self.gateway.snapshot.revision
-            )
+            redis.publish(self.settings.redis_key(RELOAD_CHANNEL), self.gateway.snapshot.revision)
             self.redis_ok = True
         except Exception:
             self.redis_ok = False
@@ -410,7 +404,7 @@ class Runtime:
         while not self._stop.is_set():
             try:
                 pubsub = self._redis.pubsub(ignore_subscribe_messages=True)
-                pubsub.subscribe(reload_channel(self.settings.redis_namespace))
+                pubsub.subscribe(self.settings.redis_key(RELOAD_CHANNEL))
                 self.redis_ok = True
                 while not self._stop.is_set():
                     message = pubsub.get_message(timeout=0.5)
@@ -459,9 +453,7 @@ class Runtime:
             counters = redis.Redis.from_url(
                 self.settings.redis_url, socket_timeout=0.5, socket_connect_timeout=0.5
             )
-            self.counting.shared = RedisCounter(
-                counters, prefix=f"{self.settings.redis_namespace}:cnt:"
-            )
+            self.counting.shared = RedisCounter(counters, prefix=self.settings.redis_key("cnt:"))
             self._spawn(self._listen, "linkgate-reload-redis")
         self._spawn(self._poll, "linkgate-reload-poll")
         self._spawn(self._maintain, "linkgate-monitor")

@@ -112,9 +112,7 @@ class Settings:
         return cls(
             database_url=env.get("LINKGATE_DATABASE_URL") or None,
             redis_url=env.get("LINKGATE_REDIS_URL") or None,
-            redis_namespace=_redis_namespace(
-                env.get("LINKGATE_REDIS_NAMESPACE") or d.redis_namespace
-            ),
+            redis_namespace=env.get("LINKGATE_REDIS_NAMESPACE") or d.redis_namespace,
             public_url=env.get("LINKGATE_PUBLIC_URL", d.public_url).rstrip("/"),
             secret_keys=env.get("LINKGATE_SECRET_KEYS") or None,
             pseudonym_key=env.get("LINKGATE_PSEUDONYM_KEY") or None,
@@ -152,6 +150,10 @@ class Settings:
                 env.get("LINKGATE_CONSOLE_LOCKOUT_SECONDS", d.console_lockout_seconds)
             ),
         )
+
+    def redis_key(self, name: str) -> str:
+        """The Redis key or channel ``name`` of this deployment (under its namespace)."""
+        return f"{self.redis_namespace}:{name}"
 
     def with_overrides(self, **changes: object) -> Settings:
         kept = {k: v for k, v in changes.items() if v is not None}

@@ -28,7 +28,7 @@ from linkgate.lists.feeds import FORMATS
 from linkgate.lists.guard import EntryGuard
 from linkgate.lists.importing import FeedImport, check_category, parse_expiry
 from linkgate.lists.prefixes import PrefixFormat, encode_prefixes, listed_prefixes
-from linkgate.runtime import registry_from_documents, reload_channel
+from linkgate.runtime import RELOAD_CHANNEL, registry_from_documents
 from linkgate.settings import Settings
 from linkgate.storage.engine import database_url, make_engine
 from linkgate.storage.migrate import upgrade
@@ -64,7 +64,7 @@ def _notify(redis_url: str | None) -> str:
     import redis
 
     try:
-        channel = reload_channel(Settings.from_env().redis_namespace)
+        channel = Settings.from_env().redis_key(RELOAD_CHANNEL)
     except ValueError as exc:
         return f"could not notify replicas ({exc}); they will poll the store"
     try:
