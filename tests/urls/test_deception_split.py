@@ -1,12 +1,14 @@
 """Host and link signals computed apart give what detect gives; the shortcuts change no answer.
 
 The detector's fast paths (the embedded-URL gate, the serialised-link shortcut of the parser
-differential, WHATWG hosts through linkgate's own parse) are checked here against the plain
-computations they replace.
+differential and of the typed-text signals, WHATWG hosts through linkgate's own parse) are
+checked here against the plain computations they replace.
 """
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from urllib.parse import unquote
 
 import ada_url
@@ -20,6 +22,7 @@ from linkgate.urls.model import ParsedUrl
 from linkgate.urls.parse import parse
 from tests.urls.test_deception import DECEPTIVE, LEGITIMATE, PROTECTED, host_facts
 
+TESTDATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "testdata"
 DETECTOR = DeceptionDetector(PROTECTED)
 LINKS = [
     *LEGITIMATE,
@@ -196,3 +199,110 @@ def test_the_authority_match_answers_as_the_long_way_on_the_benchmark_links() ->
 
     for raw in unique_corpus(20_000):
         _fast_answers_as_the_long_way(raw)
+
+
+# -- links typed as serialised -------------------------------------------------------
+
+
+def _serialised_shortcut_holds(raw: str) -> bool:
+    """If ``link_signals`` takes its serialised-link shortcut for ``raw``, the long way agrees.
+
+    The shortcut answers: nothing to strip, no userinfo, no invisible characters, no parser
+    differential. Returns whether the shortcut was taken.
+    """
+    parsed = parse(raw)
+    if not isinstance(parsed, ParsedUrl):
+        return False
+    taken = (
+        parsed.host_type == "domain"
+        and not (parsed.username or parsed.password)
+        and deception._as_serialised(parsed.raw, parsed.href, parsed.scheme_added)
+    )
+    if taken:
+        assert deception._typed_form_signals(parsed) == (parsed.raw, False, False, False), raw
+    return taken
+
+
+@pytest.mark.parametrize(
+    ("raw", "taken"),
+    [
+        ("https://item.jd.com/1.html", True),
+        ("HTTPS://Item.JD.com/A.html?Q=1#F", True),
+        ("m.tb.cn/h.abc", True),
+        ("M.TB.CN/h.abc", True),
+        ("https://item.jd.com", False),  # the serialisation adds the path's "/"
+        (" https://item.jd.com/1.html", False),
+        ("https://taobao.com@evil.top/", False),
+        ("https://@evil.top/", False),
+        ("https://evil.top\\@taobao.com/", False),
+        ("https://\u212aaobao.com/", False),  # KELVIN SIGN: lower-cases to ASCII k
+        ("https://xn--tobao-4ve.com/", True),
+        ("https://t\u0430obao.com/", False),
+        ("//m.tb.cn/h.abc", False),
+        ("http://0x7f.1/", False),
+    ],
+)
+def test_the_serialised_shortcut_is_taken_where_expected(raw: str, taken: bool) -> None:
+    assert _serialised_shortcut_holds(raw) is taken
+
+
+def test_the_serialised_shortcut_agrees_on_the_whatwg_corpus() -> None:
+    corpus = json.loads((TESTDATA / "whatwg-urltestdata.json").read_text(encoding="utf-8"))
+    inputs = [case["input"] for case in corpus if isinstance(case, dict)]
+    taken = 0
+    for raw in inputs:
+        for text in (raw, raw.upper(), raw.lower()):
+            taken += _serialised_shortcut_holds(text)
+    assert taken > 100
+
+
+def test_the_serialised_shortcut_agrees_on_the_benchmark_links() -> None:
+    from bench.harness import unique_corpus
+
+    links = unique_corpus(20_000)
+    taken = sum(_serialised_shortcut_holds(raw) for raw in links)
+    # Most benchmark links are typed as serialised; all of them must agree.
+    assert taken > len(links) // 2
+    assert sum(_serialised_shortcut_holds(raw.upper()) for raw in links[:2_000]) > 500
+
+
+# Pieces of links that come close to their serialised form: case, userinfo, backslashes,
+# white space, invisible and look-alike characters, percent signs, odd slashes.
+_LINK_PIECES = st.sampled_from(
+    [
+        "http://",
+        "HTTPS://",
+        "ws://",
+        "file://",
+        "foo://",
+        "//",
+        "/",
+        "\\",
+        "Item.JD.com",
+        "m.tb.cn",
+        "taobao.com",
+        "@",
+        ":8080",
+        ":",
+        "?q=1",
+        "#f",
+        "%41",
+        " ",
+        "\t",
+        "\u200b",
+        "\u212a",
+        "\u0130",
+        "\u0430",
+        "\uff0e",
+        ".",
+        "a",
+        "Z",
+        "-",
+    ]
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(_LINK_PIECES, min_size=1, max_size=8).map("".join))
+def test_the_serialised_shortcut_agrees_on_generated_links(raw: str) -> None:
+    _serialised_shortcut_holds(raw)

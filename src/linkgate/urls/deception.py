@@ -245,12 +245,20 @@ class DeceptionDetector:
 
     def link_signals(self, parsed: ParsedUrl, host: HostSignals) -> tuple[str, ...]:
         """Signal codes for ``parsed`` on a host with signals ``host``, in :data:`SIGNALS` order."""
-        raw = parsed.raw.strip(_END_STRIP)
-        userinfo = bool(parsed.username or parsed.password) or _raw_userinfo(raw, parsed)
+        raw = parsed.raw
+        if (
+            parsed.host_type == "domain"
+            and not (parsed.username or parsed.password)
+            and _as_serialised(raw, parsed.href, parsed.scheme_added)
+        ):
+            # Typed as WHATWG serialises it, with a domain and no userinfo: printable ASCII
+            # with nothing to strip, no "@" in the authority, and a host every parser cuts
+            # out alike. Most links are copied whole from a browser or an app.
+            userinfo = invisible = differential = False
+        else:
+            raw, userinfo, invisible, differential = _typed_form_signals(parsed)
         dangerous = parsed.scheme in DANGEROUS_SCHEMES
-        invisible = (not raw.isprintable()) if raw.isascii() else _INVISIBLE.search(raw) is not None
         embedded = _has_embedded_url(parsed.pathname, parsed.search, parsed.hash)
-        differential = _parser_differential(raw, parsed)
         too_long = host.too_long or len(raw) > MAX_URL_LENGTH
         if host is CLEAN_HOST and not (
             userinfo or dangerous or invisible or embedded or differential or too_long
@@ -408,6 +416,28 @@ def _authority_bounds(raw: str, parsed: ParsedUrl) -> tuple[int, int] | None:
     while i < n and raw[i] not in delimiters:
         i += 1
     return start, i
+
+
+def _as_serialised(raw: str, href: str, scheme_added: bool) -> bool:
+    """``raw`` is ``href`` (without the ``http://`` a chat link was given), up to ASCII case."""
+    if raw == href:
+        return True
+    if scheme_added:
+        if len(href) != len(raw) + 7:
+            return False
+        href = href[7:]
+    elif len(href) != len(raw):
+        return False
+    return raw == href or (raw.isascii() and raw.lower() == href.lower())
+
+
+def _typed_form_signals(parsed: ParsedUrl) -> tuple[str, bool, bool, bool]:
+    """What the typed text itself shows: the link as typed without the characters copied
+    around it, then whether it has userinfo, invisible characters, a parser differential."""
+    raw = parsed.raw.strip(_END_STRIP)
+    userinfo = bool(parsed.username or parsed.password) or _raw_userinfo(raw, parsed)
+    invisible = (not raw.isprintable()) if raw.isascii() else _INVISIBLE.search(raw) is not None
+    return raw, userinfo, invisible, _parser_differential(raw, parsed)
 
 
 def _raw_userinfo(raw: str, parsed: ParsedUrl) -> bool:
