@@ -189,6 +189,7 @@ class Inspector:
         self.detector = DeceptionDetector(registry.protected_domains())
         # Asked once per host, whose record below keeps the answer.
         self._registrable = psl.registrable_domain_uncached
+        self._registrable_domain_host = psl.registrable_domain_of_domain_host
         self.inspect = lru_cache(maxsize=cache_size)(self._inspect)
         # Domain hosts by their serialised name (one string argument: the
         # cache's fastest key); the same name may be another type of host
@@ -237,10 +238,14 @@ class Inspector:
         return self._host(hostname, "domain")
 
     def _host(self, hostname: str, host_type: str) -> _Host:
-        host = hostname.rstrip(".") if hostname.endswith(".") else hostname
+        trailing_dot = hostname.endswith(".")
+        host = hostname.rstrip(".") if trailing_dot else hostname
         is_ip = host_type in ("ipv4", "ipv6")
         host_unicode = host if is_ip or "xn--" not in host else to_unicode(host)
-        registrable = None if is_ip or not host else self._registrable(host)
+        if host_type == "domain" and not trailing_dot:
+            registrable = self._registrable_domain_host(host)
+        else:
+            registrable = None if is_ip or not host else self._registrable(host)
         registered = (
             bool(host) and not is_ip and self.registry.platform_for(host, registrable) is not None
         )

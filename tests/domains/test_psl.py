@@ -196,3 +196,30 @@ def test_default_data_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.delenv("LINKGATE_HOME", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     assert installed_psl_path() == tmp_path / ".local" / "share" / "linkgate" / PSL_FILE_NAME
+
+
+def test_the_domain_host_lookup_answers_as_the_general_one() -> None:
+    """Hosts a WHATWG parser gives as domains need no normalising: same answers without it."""
+    from bench.harness import unique_corpus
+    from linkgate.urls.model import ParsedUrl
+    from linkgate.urls.parse import parse
+
+    corpus = json.loads((TESTDATA / "whatwg-urltestdata.json").read_text(encoding="utf-8"))
+    links = [case["input"] for case in corpus if isinstance(case, dict)]
+    links += [f"http://{case[0]}/" for case in PSL_CASES if isinstance(case[0], str)]
+    links += [f"http://{case[0]}./" for case in PSL_CASES if isinstance(case[0], str)]
+    links += unique_corpus(20_000)
+    compared = 0
+    for raw in links:
+        parsed = parse(raw)
+        if not isinstance(parsed, ParsedUrl) or parsed.host_type != "domain":
+            continue
+        host = parsed.hostname
+        if host.endswith("."):
+            continue
+        expected = BUNDLED.registrable_domain_uncached(host)
+        assert BUNDLED.registrable_domain_of_domain_host(host) == expected, raw
+        compared += 1
+    assert compared > 18_000
+    assert BUNDLED.registrable_domain_of_domain_host("") is None
+    assert BUNDLED.registrable_domain_of_domain_host("a." * 127 + "com") is None

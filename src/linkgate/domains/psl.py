@@ -234,6 +234,20 @@ class PublicSuffix:
         """
         return self._registrable_domain(host)
 
+    def registrable_domain_of_domain_host(self, host: str) -> str | None:
+        """:meth:`registrable_domain_uncached` of a host a WHATWG parser gave as a domain.
+
+        ``host`` is such a host (``ParsedUrl.hostname`` of host type ``domain``) that
+        does not end in a dot: ASCII, lower case, punycode for IDNs, no forbidden code
+        point, its last label not a number. So it is already what :meth:`_normalise` would
+        make of it, and only the length is left to check. (Without its trailing dots, a
+        host such as ``foo.09..`` would end in a number: those go the general way.)
+        """
+        if not host or len(host) > 253:
+            return None
+        result: str | None = self._psl.privatesuffix(host)
+        return result
+
     def is_public_suffix(self, host: str) -> bool:
         """True when ``host`` is itself a public suffix (``com``, ``co.uk``, ``github.io``)."""
         name = self._normalise(host)
