@@ -7,6 +7,7 @@ checked here against the plain computations they replace.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from pathlib import Path
 from urllib.parse import unquote
@@ -306,3 +307,73 @@ _LINK_PIECES = st.sampled_from(
 @given(st.lists(_LINK_PIECES, min_size=1, max_size=8).map("".join))
 def test_the_serialised_shortcut_agrees_on_generated_links(raw: str) -> None:
     _serialised_shortcut_holds(raw)
+
+
+# -- IPv4 addresses that are not globally reachable -------------------------------------
+
+
+def _python_says_private(value: int) -> bool:
+    address = ipaddress.IPv4Address(value)
+    return not address.is_global or address.is_multicast
+
+
+def _iana_block(value: int) -> bool:
+    return ipaddress.IPv4Address(value) in ipaddress.IPv4Network("192.0.0.0/24")
+
+
+@pytest.mark.parametrize(
+    ("address", "private"),
+    [
+        ("0.0.0.0", True),
+        ("1.1.1.1", False),
+        ("9.255.255.255", False),
+        ("10.0.0.0", True),
+        ("100.63.255.255", False),
+        ("100.64.0.0", True),
+        ("100.127.255.255", True),
+        ("100.128.0.0", False),
+        ("172.15.255.255", False),
+        ("172.31.255.255", True),
+        ("192.0.0.8", True),
+        ("192.0.0.9", False),
+        ("192.0.0.10", False),
+        ("192.0.0.11", True),
+        ("192.0.0.170", True),
+        ("192.0.0.255", True),
+        ("192.0.1.0", False),
+        ("192.88.99.1", False),
+        ("198.17.255.255", False),
+        ("198.19.255.255", True),
+        ("223.255.255.255", False),
+        ("224.0.0.1", True),
+        ("255.255.255.255", True),
+    ],
+)
+def test_ipv4_hosts_are_private_as_the_iana_registry_says(address: str, private: bool) -> None:
+    assert deception._is_private_host(address, "ipv4") is private
+    assert deception._is_private_host(f"[::ffff:{address}]", "ipv6") is private
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_ipv4_privacy_agrees_with_pythons_outside_the_iana_protocol_block(value: int) -> None:
+    # Python's ipaddress follows the registry too; some versions predate its entry for
+    # 192.0.0.0/24 (they list only 192.0.0.0/29 and 192.0.0.170/31), checked above.
+    if not _iana_block(value):
+        assert deception._private_v4(value) == _python_says_private(value)
+
+
+def test_ipv4_privacy_agrees_with_pythons_at_every_range_edge() -> None:
+    edges = {0, 2**32 - 1}
+    for start, end in zip(deception._V4_STARTS, deception._V4_ENDS, strict=True):
+        edges |= {start - 1, start, end, end + 1}
+    for network in ("100.64.0.0/10", "192.88.99.0/24", "224.0.0.0/4", "240.0.0.0/4"):
+        net = ipaddress.IPv4Network(network)
+        edges |= {int(net.network_address) - 1, int(net.broadcast_address) + 1}
+    for value in sorted(v for v in edges if 0 <= v < 2**32 and not _iana_block(v)):
+        assert deception._private_v4(value) == _python_says_private(value), value
+
+
+def test_an_ipv4_host_that_is_not_dotted_decimal_is_not_private() -> None:
+    assert not deception._is_private_host("not.an.ip", "ipv4")
+    assert not deception._is_private_host("1.2.3", "ipv4")

@@ -13,7 +13,9 @@ codes, always in the order of :data:`SIGNALS`:
     the host is not globally routable: loopback, RFC 1918, link-local, CGNAT,
     unique-local IPv6, documentation, reserved, multicast, an IPv4 address
     embedded in IPv6 (mapped, compatible, 6to4, NAT64) that is one of those,
-    and the ``localhost`` names of RFC 6761.
+    and the ``localhost`` names of RFC 6761. For IPv4 these are the IANA
+    special-purpose registry's addresses that are not globally reachable, plus
+    multicast (the table ``_V4_NOT_GLOBAL``).
 ``dangerous_scheme``
     one of :data:`DANGEROUS_SCHEMES`: schemes that run script in the opener's
     context, carry their own content, or reach local files. ``about:`` is not
@@ -59,6 +61,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import NamedTuple
@@ -140,6 +143,28 @@ _EMBEDDED = re.compile(
 )
 _BASE64_HTTP = ("aHR0cDovL", "aHR0cHM6Ly")
 _FORBIDDEN_IN_HOST = re.compile(r"[\x00-\x20/\\?#@\[\]<>^|%\x7f]")
+# IPv4 addresses that are not globally reachable, as first and last address: the IANA IPv4
+# Special-Purpose Address Registry's entries marked "Globally Reachable: False" (with its
+# two exceptions inside 192.0.0.0/24, the anycast addresses 192.0.0.9 and 192.0.0.10),
+# and multicast, which a link never legitimately points at. Sorted, apart, for bisect.
+_V4_NOT_GLOBAL: tuple[tuple[str, str], ...] = (
+    ("0.0.0.0", "0.255.255.255"),  # "this network"
+    ("10.0.0.0", "10.255.255.255"),  # private use
+    ("100.64.0.0", "100.127.255.255"),  # shared address space (CGNAT)
+    ("127.0.0.0", "127.255.255.255"),  # loopback
+    ("169.254.0.0", "169.254.255.255"),  # link local
+    ("172.16.0.0", "172.31.255.255"),  # private use
+    ("192.0.0.0", "192.0.0.8"),  # IETF protocol assignments ...
+    ("192.0.0.11", "192.0.0.255"),  # ... but for two anycast addresses
+    ("192.0.2.0", "192.0.2.255"),  # documentation (TEST-NET-1)
+    ("192.168.0.0", "192.168.255.255"),  # private use
+    ("198.18.0.0", "198.19.255.255"),  # benchmarking
+    ("198.51.100.0", "198.51.100.255"),  # documentation (TEST-NET-2)
+    ("203.0.113.0", "203.0.113.255"),  # documentation (TEST-NET-3)
+    ("224.0.0.0", "255.255.255.255"),  # multicast, reserved, limited broadcast
+)
+_V4_STARTS: tuple[int, ...] = tuple(int(ipaddress.IPv4Address(a)) for a, _ in _V4_NOT_GLOBAL)
+_V4_ENDS: tuple[int, ...] = tuple(int(ipaddress.IPv4Address(b)) for _, b in _V4_NOT_GLOBAL)
 _EMBEDDED_V4_NETWORKS: tuple[tuple[ipaddress.IPv6Network, int], ...] = (
     (ipaddress.IPv6Network("2002::/16"), 16),  # 6to4: the 32 bits after the prefix
     (ipaddress.IPv6Network("64:ff9b::/96"), 96),  # NAT64: the last 32 bits
@@ -453,23 +478,38 @@ def _is_private_host(hostname: str, host_type: str) -> bool:
             return False
         name = hostname.rstrip(".").lower()
         return name == "localhost" or name.endswith(".localhost")
-    if host_type != "ipv4" and host_type != "ipv6":
+    if host_type == "ipv4":
+        # Serialised by the parser: four decimal numbers, each 0-255.
+        try:
+            a, b, c, d = hostname.split(".")
+            value = (int(a) << 24) | (int(b) << 16) | (int(c) << 8) | int(d)
+        except ValueError:
+            return False
+        return _private_v4(value)
+    if host_type != "ipv6":
         return False
     try:
-        address = ipaddress.ip_address(hostname.strip("[]"))
+        address = ipaddress.IPv6Address(hostname.strip("[]"))
     except ValueError:
         return False
     return _is_private_address(address)
 
 
+def _private_v4(value: int) -> bool:
+    """The IPv4 address ``value`` is not globally reachable (:data:`_V4_NOT_GLOBAL`)."""
+    i = bisect_right(_V4_STARTS, value) - 1
+    return i >= 0 and value <= _V4_ENDS[i]
+
+
 def _is_private_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address):
-        mapped = address.ipv4_mapped
-        if mapped is not None:
-            return _is_private_address(mapped)
-        embedded = _embedded_ipv4(address)
-        if embedded is not None and _is_private_address(embedded):
-            return True
+    if isinstance(address, ipaddress.IPv4Address):
+        return _private_v4(int(address))
+    mapped = address.ipv4_mapped
+    if mapped is not None:
+        return _private_v4(int(mapped))
+    embedded = _embedded_ipv4(address)
+    if embedded is not None and _private_v4(int(embedded)):
+        return True
     return not address.is_global or address.is_multicast
 
 
