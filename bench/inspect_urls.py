@@ -67,6 +67,7 @@ from linkgate.domains.idn import to_unicode
 from linkgate.domains.psl import PublicSuffix
 from linkgate.domains.registry import Registry
 from linkgate.facts import DEFAULT_CACHE_SIZE, Inspector, UrlFacts, clear_caches
+from linkgate.facts import _new_facts as new_facts
 from linkgate.urls.canonical import canonicalize
 from linkgate.urls.model import ParsedUrl
 from linkgate.urls.parse import parse
@@ -292,7 +293,7 @@ def measure_stages(runner: Runner, urls: Sequence[str]) -> dict[str, Any]:
             resolve_inputs.append((host, registrable, p.pathname, p.search))
         detect_inputs.append((p, host_unicode, registrable))
     # The finished facts of every valid URL, taken apart again: the input of the last stage,
-    # building ``UrlFacts``.
+    # building ``UrlFacts`` as the inspector builds them (its field-by-field builder).
     facts_inputs = [astuple_shallow(f) for f in map(prep.inspect, urls) if f.valid]
 
     def k_parse() -> BareKernel[str]:
@@ -346,7 +347,7 @@ def measure_stages(runner: Runner, urls: Sequence[str]) -> dict[str, Any]:
     def k_facts() -> BareKernel[tuple[Any, ...]]:
         def kernel(part: Sequence[tuple[Any, ...]]) -> None:
             for args in part:
-                UrlFacts(*args)
+                new_facts(*args)
 
         return kernel
 
