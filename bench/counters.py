@@ -62,6 +62,7 @@ from linkgate.enforcement.counters import (
     RedisCounter,
     Share,
     ShareCounter,
+    make_share,
 )
 from linkgate.enforcement.spam import Counts
 from linkgate.gateway import Gateway
@@ -145,10 +146,8 @@ class Pass:
                 facts = gateway.inspect(url)
                 if facts.canonical is not None:
                     at = start + i / 1000
-                    counts = counter.observe(
-                        Share(str(i), sender, (recipient,), facts.canonical, facts.platform_id, at),
-                        plan,
-                    )
+                    share = (str(i), sender, (recipient,), facts.canonical, facts.platform_id, at)
+                    counts = counter.observe(make_share(share), plan)
                     forwards = counts.forwards
             d = gateway.decide(url, channel="private_chat", sender=sender, at=AT, forwards=forwards)
             blocked += d.treatment == "blocked"

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 
 from linkgate.casework import LOCK, CaseError, Casework
-from linkgate.enforcement.counters import CountPlan, LocalCounter, Share, ShareCounter
+from linkgate.enforcement.counters import CountPlan, LocalCounter, Share, ShareCounter, make_share
 from linkgate.enforcement.senders import SenderTable
 from linkgate.enforcement.spam import (
     Counts,
@@ -120,7 +120,7 @@ class Accounts:
         now = self._clock()
         sender_key = self.key(sender)
         targets = tuple(self.key(r) for r in recipients)
-        share = Share(event, sender_key, targets, link, platform, now.timestamp())
+        share = make_share((event, sender_key, targets, link, platform, now.timestamp()))
         counts = self.counting.observe(share, plan)
         if not params.thresholds:
             return counts, None

@@ -337,3 +337,33 @@ def test_publishing_a_snapshot_swaps_the_policy(gateway: Gateway, tmp_path: Path
     g.publish(g.snapshot.with_policy(policy))
     d = g.decide(TAOBAO, channel="private_chat", at=P1)
     assert d.treatment == "copy_only" and d.policy_revision == policy.revision
+
+
+def test_forward_limits_apply_in_their_channels_only(gateway: Gateway, tmp_path: Path) -> None:
+    hour = timedelta(hours=1)
+    over = {hour: 501}
+    limited = gateway.decide(JD, channel="group_chat", at=NOW, forwards=over)
+    assert limited.treatment == "copy_only" and "forward_limit" in limited.reasons
+    under = gateway.decide(JD, channel="group_chat", at=NOW, forwards={hour: 500})
+    assert "forward_limit" not in under.reasons
+    # The default limit is for groups: a one-to-one share of the same link is not limited.
+    private = gateway.decide(JD, channel="private_chat", at=NOW, forwards=over)
+    assert "forward_limit" not in private.reasons
+    # A policy whose limit also covers one-to-one chats limits them.
+    text = default_policy_path().read_text(encoding="utf-8")
+    assert (
+        "    channels: [group_chat]\n    effect: {treatment: copy_only, reason: forward_limit}"
+        in text
+    )
+    widened = tmp_path / "forwards.yaml"
+    widened.write_text(
+        text.replace(
+            "    channels: [group_chat]\n    effect: {treatment: copy_only, reason: forward_limit}",
+            "    channels: [group_chat, private_chat]\n"
+            "    effect: {treatment: copy_only, reason: forward_limit}",
+        ),
+        encoding="utf-8",
+    )
+    wide = Gateway.from_files(policy=widened)
+    found = wide.decide(JD, channel="private_chat", at=NOW, forwards=over)
+    assert found.treatment == "copy_only" and "forward_limit" in found.reasons

@@ -15,7 +15,8 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Final, NamedTuple, Protocol
+from functools import partial
+from typing import Any, Final, NamedTuple, Protocol, cast
 
 from redis.exceptions import NoScriptError
 
@@ -36,6 +37,14 @@ class Share(NamedTuple):
     platform: str | None
     at: float
     """Seconds since the epoch."""
+
+
+ShareFields = tuple[str, str, tuple[str, ...], str, str | None, float]
+
+make_share: Final = cast(Callable[[ShareFields], Share], partial(tuple.__new__, Share))
+"""``make_share((event, sender, recipients, link, platform, at))`` is
+``Share(event, sender, recipients, link, platform, at)``, made in one step of C instead of
+through the named tuple's ``__new__`` in Python (half the cost, on every counted share)."""
 
 
 @dataclass(frozen=True, slots=True)

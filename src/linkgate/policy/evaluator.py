@@ -243,6 +243,11 @@ class Evaluator:
         )
         bands = sorted(policy.credit_bands, key=lambda b: b.min, reverse=True)
         self._bands = tuple(bands)
+        # The channels some forward limit applies in: a share elsewhere (most are in
+        # one-to-one chats) meets none, whatever its counts.
+        self._forward_channels = frozenset(
+            channel for limit in policy.forward_limits for channel in limit.channels
+        )
 
     # -- rollout -----------------------------------------------------------
 
@@ -556,7 +561,7 @@ class Evaluator:
             out.extend(self._credit(facts, state))
         if situation.content:
             out.extend(self._content(situation))
-        if situation.forwards and self.policy.forward_limits:
+        if situation.forwards and situation.channel in self._forward_channels:
             out.extend(self._forward_limits(situation))
         sender = state.senders.get(situation.sender, at)
         if sender is not None:
