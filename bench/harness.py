@@ -34,7 +34,7 @@ import os
 import platform
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from importlib import metadata
@@ -326,7 +326,7 @@ class Runner:
         return Pass(cpu_total / 1e9, wall_total / 1e9)
 
     def in_turns(
-        self, label: str, kernels: dict[str, tuple[Sequence[Any], BareKernel[Any]]], chunk: int
+        self, label: str, kernels: Mapping[str, tuple[Sequence[Any], BareKernel[Any]]], chunk: int
     ) -> dict[str, float]:
         """One pass of several kernels over their items (of equal length), ``chunk`` items at a
         time in turn, the order rotating each turn: the CPU seconds each spent. A machine whose

@@ -267,7 +267,9 @@ def profile(path: Path) -> list[dict[str, Any]]:
     profiler.disable()
     stats = pstats.Stats(profiler)
     rows = []
-    entries = sorted(stats.stats.items(), key=lambda kv: kv[1][2], reverse=True)
+    # pstats keeps its table as an undeclared attribute.
+    table: dict[Any, Any] = stats.stats  # type: ignore[attr-defined]
+    entries = sorted(table.items(), key=lambda kv: kv[1][2], reverse=True)
     total = sum(v[2] for _, v in entries) or 1.0
     for (file, line, func), (_, calls, tottime, cumtime, _) in entries[:PROFILE_TOP]:
         rows.append(
