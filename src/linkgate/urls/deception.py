@@ -271,10 +271,11 @@ class DeceptionDetector:
     def link_signals(self, parsed: ParsedUrl, host: HostSignals) -> tuple[str, ...]:
         """Signal codes for ``parsed`` on a host with signals ``host``, in :data:`SIGNALS` order."""
         raw = parsed.raw
+        href = parsed.href
         if (
             parsed.host_type == "domain"
             and not (parsed.username or parsed.password)
-            and _as_serialised(raw, parsed.href, parsed.scheme_added)
+            and (raw == href or _as_serialised(raw, href, parsed.scheme_added))
         ):
             # Typed as WHATWG serialises it, with a domain and no userinfo: printable ASCII
             # with nothing to strip, no "@" in the authority, and a host every parser cuts
