@@ -151,3 +151,26 @@ def test_strings_of_every_width_and_str_subclasses_are_keys_by_their_text() -> N
     ):
         shares.append(Share(f"e{i}", sender, (recipient, "用户"), "l", "jd", 1e9 + i * 100.0))
     run_both(shares)
+
+
+def test_a_sighting_is_forgotten_only_with_the_event_that_made_it() -> None:
+    """A pair sighted again at an earlier time (a clock that stepped back) keeps that later
+    sighting when the first event leaves the window: each event forgets only the sighting
+    it made, even if an older one has queued behind a newer event."""
+    t = 1_780_000_000.0
+    shares = [
+        Share("e1", "s1", ("a",), "https://a.top/x", "jd", t + 100),
+        Share("e2", "s1", ("b",), "https://a.top/x", "jd", t + 120),
+        Share("e3", "s1", ("a",), "https://a.top/x", "jd", t + 50),  # the clock stepped back
+        # 30 s after the first event: it leaves the 30 s windows, the two after it stay.
+        Share("e4", "s2", ("c",), "https://b.top/", "pdd", t + 131),
+        Share("e5", "s1", (), "https://a.top/x", "jd", t + 131),
+    ]
+    run_both(shares)
+    fast = compiled()(PLAN.steps, Counts)
+    for share in shares[:-1]:
+        fast.observe(share)
+    counted = fast.observe(shares[-1]).by
+    # a and b both still counted for s1's link in the 30 s window: a's latest sighting (e3)
+    # has not left it.
+    assert counted[("link_recipients", timedelta(seconds=30))] == 2
