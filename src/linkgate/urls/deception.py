@@ -445,9 +445,9 @@ def _authority_bounds(raw: str, parsed: ParsedUrl) -> tuple[int, int] | None:
 
 
 def _as_serialised(raw: str, href: str, scheme_added: bool) -> bool:
-    """``raw`` is ``href`` (without the ``http://`` a chat link was given), up to ASCII case."""
-    if raw == href:
-        return True
+    """``raw`` is ``href`` (without the ``http://`` a chat link was given), up to ASCII case.
+
+    The caller has compared the two as they are."""
     if scheme_added:
         if len(href) != len(raw) + 7:
             return False
