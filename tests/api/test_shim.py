@@ -208,3 +208,22 @@ def test_blocked_page_names_the_stage_and_gives_a_reference(api: Api) -> None:
     )
     assert "Category：<strong>Deceptive address</strong>" in homograph.text
     assert "imitating another site" in homograph.text
+
+
+@pytest.mark.parametrize(
+    ("url", "zh", "en"),
+    [
+        ("http://192.168.1.1/admin", "内部网络", "private network"),
+        ("https://taobao.com@evil.top/x", "账号信息", "hides a user name"),
+        ("https://www.taobao.com.evil.top/", "知名平台的域名", "well-known platform"),
+        ("https://example.com/?next=https%3A%2F%2Fevil.top%2F", "另一个网址", "another address"),
+    ],
+)
+def test_deceptive_link_pages_say_what_the_address_does(
+    api: Api, url: str, zh: str, en: str
+) -> None:
+    token = shim(api, url)
+    chinese = api.client.get(token)
+    english = api.client.get(token, headers={"Accept-Language": "en"})
+    assert zh in chinese.text and "冒充" not in chinese.text
+    assert en in english.text and "imitating" not in english.text

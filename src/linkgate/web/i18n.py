@@ -196,13 +196,13 @@ STAGE_NAMES: Final[dict[str, dict[str, str]]] = {
 STAGE_TEXTS: Final[dict[str, dict[str, str]]] = {
     "zh": {
         "parse": "网址无效，无法打开。",
-        "deception": "该网址可能在冒充其他网站，为保护你的账号安全，已停止访问。",
+        "deception": "该网址存在可疑之处，为保护你的账号安全，已停止访问。",
         "threat_list": "该网页含有恶意内容，已停止访问。",
         "enforcement": "该网页因违规已停止访问。",
     },
     "en": {
         "parse": "The address is not a valid link.",
-        "deception": "This address may be imitating another site and has been blocked "
+        "deception": "This address looks deceptive and has been blocked "
         "to keep your account safe.",
         "threat_list": "This page is known to be harmful and has been blocked.",
         "enforcement": "This page has been blocked for violating the rules.",
