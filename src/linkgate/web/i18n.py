@@ -202,8 +202,7 @@ STAGE_TEXTS: Final[dict[str, dict[str, str]]] = {
     },
     "en": {
         "parse": "The address is not a valid link.",
-        "deception": "This address looks deceptive and has been blocked "
-        "to keep your account safe.",
+        "deception": "This address looks deceptive and has been blocked to keep your account safe.",
         "threat_list": "This page is known to be harmful and has been blocked.",
         "enforcement": "This page has been blocked for violating the rules.",
     },

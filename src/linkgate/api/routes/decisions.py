@@ -11,6 +11,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import orjson
 from fastapi import Depends, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ValidationError
@@ -57,6 +58,13 @@ def shim_url(runtime: Runtime, decision: Decision, group: str | None) -> str | N
     except ShimTokenError:
         return None
     return f"{runtime.settings.public_url}/l/{token}"
+
+
+def request_fields(body: DecisionIn) -> dict[str, Any]:
+    """A decision request's fields as a dict: what ``body.model_dump()`` gives for this flat
+    model (strings, a flag, a time, a list of strings), copied without serialising each
+    field again (a tenth of the time)."""
+    return dict(body.__dict__)
 
 
 def decide_one(runtime: Runtime, fields: dict[str, Any], kind: str = "share") -> Decision:
@@ -128,17 +136,35 @@ def json_response(content: dict[str, Any]) -> Response:
     """``content`` as the JSON the framework would send for it, serialised once.
 
     The framework would validate the body against the declared response model, then
-    serialise it with the same serialiser (pydantic's): for a decision, or a batch of
-    them, built here from plain values, the validation only copies.
+    serialise it with pydantic's serialiser: for a decision, or a batch of them, built
+    here from plain values, the validation only copies. Plain values (strings, numbers,
+    lists, dicts with string keys) are written by orjson, in the same bytes and in less
+    than half the time (a float that is not finite becomes ``null``, which is JSON, where
+    pydantic wrote ``NaN``, which is not); anything else (a time, a subclass of a plain
+    type, a number beyond 64 bits, a key that is not a string) goes to pydantic's
+    serialiser as before.
     """
-    return Response(to_json(content), media_type="application/json")
+    try:
+        body = _dumps(content, option=_PLAIN_ONLY)
+    except orjson.JSONEncodeError:
+        body = to_json(content)
+    return Response(body, media_type="application/json")
+
+
+_dumps = orjson.dumps
+#: What orjson would write its own way is refused, and so written by pydantic.
+_PLAIN_ONLY = (
+    orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
 
 
 async def post_decision(
     body: DecisionIn, request: Request, caller: Caller = Depends(INTEGRATOR)
 ) -> Response:
     runtime: Runtime = request.app.state.runtime
-    fields = body.model_dump()
+    fields = request_fields(body)
     decision = decide_one(runtime, fields)
     return json_response(decision_body(runtime, decision, body.group))
 
@@ -159,7 +185,7 @@ async def post_batch(
     for index, item in enumerate(body.items):
         try:
             parsed = DecisionIn.model_validate(item)
-            decision = decide_one(runtime, parsed.model_dump())
+            decision = decide_one(runtime, request_fields(parsed))
             results.append(decision_body(runtime, decision, parsed.group))
         except ValidationError as exc:
             errors = [
