@@ -127,6 +127,12 @@ def train(examples: Sequence[Example], progress: Progress | None = None) -> dict
     missing = [c for c in CATEGORIES if not any(e.label == c for e in rows)]
     if missing:
         raise ValueError(f"the train split has no examples of {', '.join(missing)}")
+    # The numerical libraries are loaded first: threadpoolctl limits only the thread
+    # pools of libraries already loaded (without this, a process that had not loaded them
+    # before fitted with every core, and a rebuild differed in the last stored digit).
+    import scipy.sparse  # noqa: F401
+    import sklearn.linear_model
+    import sklearn.model_selection  # noqa: F401
     from threadpoolctl import threadpool_limits
 
     # One BLAS thread: sums in a fixed order, the same bits on every run.
