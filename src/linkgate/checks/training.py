@@ -130,9 +130,8 @@ def train(examples: Sequence[Example], progress: Progress | None = None) -> dict
     # The numerical libraries are loaded first: threadpoolctl limits only the thread
     # pools of libraries already loaded (without this, a process that had not loaded them
     # before fitted with every core, and a rebuild differed in the last stored digit).
-    import scipy.sparse  # noqa: F401
-    import sklearn.linear_model
-    import sklearn.model_selection  # noqa: F401
+    from scipy import sparse  # noqa: F401
+    from sklearn import linear_model, model_selection  # noqa: F401
     from threadpoolctl import threadpool_limits
 
     # One BLAS thread: sums in a fixed order, the same bits on every run.

@@ -493,7 +493,7 @@ def _is_private_host(hostname: str, host_type: str) -> bool:
         address = ipaddress.IPv6Address(hostname.strip("[]"))
     except ValueError:
         return False
-    return _is_private_address(address)
+    return _is_private_v6(address)
 
 
 def _private_v4(value: int) -> bool:
@@ -502,9 +502,7 @@ def _private_v4(value: int) -> bool:
     return i >= 0 and value <= _V4_ENDS[i]
 
 
-def _is_private_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv4Address):
-        return _private_v4(int(address))
+def _is_private_v6(address: ipaddress.IPv6Address) -> bool:
     mapped = address.ipv4_mapped
     if mapped is not None:
         return _private_v4(int(mapped))

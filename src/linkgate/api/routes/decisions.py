@@ -145,13 +145,12 @@ def json_response(content: dict[str, Any]) -> Response:
     serialiser as before.
     """
     try:
-        body = _dumps(content, option=_PLAIN_ONLY)
+        body = orjson.dumps(content, option=_PLAIN_ONLY)
     except orjson.JSONEncodeError:
         body = to_json(content)
     return Response(body, media_type="application/json")
 
 
-_dumps = orjson.dumps
 #: What orjson would write its own way is refused, and so written by pydantic.
 _PLAIN_ONLY = (
     orjson.OPT_PASSTHROUGH_DATETIME
