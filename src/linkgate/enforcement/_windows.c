@@ -89,13 +89,14 @@ mix(uint64_t x)
     return x;
 }
 
-/* A string's hash as str computes it (once per string object, cached by it); a str's
-   hash cannot fail, and a subclass's own __hash__ is not asked, as its __eq__ is not
-   (same_str). */
+/* A string's hash as str computes it (once per string object, cached by it: read here
+   without a call when it is); a str's hash cannot fail, and a subclass's own __hash__ is
+   not asked, as its __eq__ is not (same_str). */
 static inline uint64_t
 str_hash(PyObject *s)
 {
-    return (uint64_t)PyUnicode_Type.tp_hash(s);
+    Py_hash_t h = ((PyASCIIObject *)s)->hash;
+    return (uint64_t)(h != -1 ? h : PyUnicode_Type.tp_hash(s));
 }
 
 static inline int
@@ -278,6 +279,7 @@ typedef struct {
     int kind;
     double seconds;
     PyObject *out;        /* where the count is filed in the answer */
+    Py_hash_t out_hash;   /* its hash, taken once */
     Table count[SHARDS];  /* key -> tally */
     Table last[SHARDS];   /* pair -> sighting (distinct counts) */
     Block *first, *final; /* the queue: first->events[head] to final->events[tail] */
@@ -396,11 +398,10 @@ window_trim(Window *w, double since)
 
 /* One distinct count: returns the count for (sender, subject), or -1 with an exception set. */
 static long long
-window_distinct(Windows *self, Window *w, PyObject *sender, PyObject *subject,
+window_distinct(Windows *self, Window *w, PyObject *sender, PyObject *subject, uint64_t hash,
                 PyObject *recipients, double now)
 {
     PyObject *key[3] = {sender, subject, NULL};
-    uint64_t hash = mix(mix(str_hash(sender)) ^ str_hash(subject)) & self->hash_mask;
     Table *count = shard(w->count, hash);
     Py_ssize_t m = PyTuple_GET_SIZE(recipients);
     if (m == 0) {
@@ -436,14 +437,21 @@ done:
     return result;
 }
 
+/* Python's dict call that takes a key's hash instead of asking the key again. */
+#if PY_VERSION_HEX < 0x030D0000
+#define SET_KNOWN_HASH(d, k, v, h) _PyDict_SetItem_KnownHash((d), (k), (v), (h))
+#else
+#define SET_KNOWN_HASH(d, k, v, h) PyDict_SetItem((d), (k), (v))
+#endif
+
 static int
-file_count(PyObject *into, PyObject *out, long long n)
+file_count(PyObject *into, const Window *w, long long n)
 {
     PyObject *value = PyLong_FromLongLong(n);
     if (value == NULL) {
         return -1;
     }
-    int rc = PyDict_SetItem(into, out, value);
+    int rc = SET_KNOWN_HASH(into, w->out, value, w->out_hash);
     Py_DECREF(value);
     return rc;
 }
@@ -455,30 +463,54 @@ file_count(PyObject *into, PyObject *out, long long n)
    what observe does. */
 #define PREFETCH_LOOKUPS 16
 
+/* The hash of a window's key for this share: the sender's or the link's (a tally), or the
+   sender's and the subject's (a distinct count; 0 when the link has no platform). */
+static inline uint64_t
+key_hash(const Windows *self, const Window *w, uint64_t sender, uint64_t link,
+         uint64_t platform)
+{
+    switch (w->kind) {
+    case SHARES:
+        return mix(sender) & self->hash_mask;
+    case FORWARDS:
+        return mix(link) & self->hash_mask;
+    default:
+        return mix(mix(sender) ^ (w->kind == LINK ? link : platform)) & self->hash_mask;
+    }
+}
+
+/* Every window's key hash (those of the first HASHED_WINDOWS windows, kept for observe). */
+#define HASHED_WINDOWS 16
+
 static inline void
 prefetch_share(Windows *self, PyObject *sender, PyObject *recipients, PyObject *link,
-               PyObject *platform, double now)
+               PyObject *platform, double now, uint64_t *keys)
 {
     Table *tables[PREFETCH_LOOKUPS];
     uint64_t hashes[PREFETCH_LOOKUPS];
     int n = 0;
     Py_ssize_t m = PyTuple_GET_SIZE(recipients);
+    uint64_t sender_hash = str_hash(sender), link_hash = str_hash(link);
+    uint64_t platform_hash = platform == Py_None ? 0 : str_hash(platform);
+    for (Py_ssize_t i = 0; i < self->n && i < HASHED_WINDOWS; i++) {
+        keys[i] = key_hash(self, &self->windows[i], sender_hash, link_hash, platform_hash);
+    }
     for (Py_ssize_t i = 0; i < self->n && n < PREFETCH_LOOKUPS; i++) {
         Window *w = &self->windows[i];
         if (w->len > 0) {
             __builtin_prefetch(&w->first->events[w->head]);
         }
+        uint64_t hash = i < HASHED_WINDOWS
+                            ? keys[i]
+                            : key_hash(self, w, sender_hash, link_hash, platform_hash);
         if (w->kind >= SHARES) {
-            uint64_t hash = mix(str_hash(w->kind == SHARES ? sender : link)) & self->hash_mask;
             tables[n] = shard(w->count, hash);
             hashes[n++] = hash;
             continue;
         }
-        PyObject *subject = w->kind == LINK ? link : platform;
-        if (subject == Py_None) {
+        if ((w->kind == LINK ? link : platform) == Py_None) {
             continue;
         }
-        uint64_t hash = mix(mix(str_hash(sender)) ^ str_hash(subject)) & self->hash_mask;
         tables[n] = shard(w->count, hash);
         hashes[n++] = hash;
         for (Py_ssize_t j = 0; j < m && n < PREFETCH_LOOKUPS; j++) {
@@ -541,7 +573,8 @@ Windows_observe(Windows *self, PyObject *share)
     if (now == -1.0 && PyErr_Occurred()) {
         return NULL;
     }
-    prefetch_share(self, sender, recipients, link, platform, now);
+    uint64_t keys[HASHED_WINDOWS];
+    prefetch_share(self, sender, recipients, link, platform, now, keys);
     PyObject *by = PyDict_New();
     PyObject *forwards = PyDict_New();
     PyObject *result = NULL;
@@ -553,15 +586,18 @@ Windows_observe(Windows *self, PyObject *share)
         if (w->len > 0 && w->first->events[w->head].when <= now - w->seconds) {
             window_trim(w, now - w->seconds);
         }
+        uint64_t hash = i < HASHED_WINDOWS
+                            ? keys[i]
+                            : key_hash(self, w, str_hash(sender), str_hash(link),
+                                       platform == Py_None ? 0 : str_hash(platform));
         if (w->kind >= SHARES) {
             PyObject *key = w->kind == SHARES ? sender : link;
-            uint64_t hash = mix(str_hash(key)) & self->hash_mask;
             int made;
             Cell *t = table_get_or_make(shard(w->count, hash), hash, &key, 1, &made);
             if (t == NULL || queue_push(w, now, t, NULL) < 0) {
                 goto done;
             }
-            if (file_count(w->kind == SHARES ? by : forwards, w->out, ++t->n) < 0) {
+            if (file_count(w->kind == SHARES ? by : forwards, w, ++t->n) < 0) {
                 goto done;
             }
             continue;
@@ -570,8 +606,8 @@ Windows_observe(Windows *self, PyObject *share)
         if (subject == Py_None) {
             continue;
         }
-        long long n = window_distinct(self, w, sender, subject, recipients, now);
-        if (n < 0 || file_count(by, w->out, n) < 0) {
+        long long n = window_distinct(self, w, sender, subject, hash, recipients, now);
+        if (n < 0 || file_count(by, w, n) < 0) {
             goto done;
         }
     }
@@ -670,6 +706,10 @@ Windows_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         }
         if (w->kind < LINK || w->kind > FORWARDS) {
             PyErr_Format(PyExc_ValueError, "unknown count kind %d", w->kind);
+            goto fail;
+        }
+        w->out_hash = PyObject_Hash(out);
+        if (w->out_hash == -1) {
             goto fail;
         }
         Py_INCREF(out);
