@@ -89,6 +89,7 @@ def test_a_report_is_filed_and_found_in_the_queue(api: Api) -> None:
     done = file(api, path, "induced_sharing", comment="转发三个群才能看")
     assert done.status_code == 201, done.text
     assert "投诉已提交" in done.text
+    assert "投诉原因：<strong" in done.text and "投诉编号：<code" in done.text
     report_id = re.search(r'id="report-id">(rpt_[^<]+)<', done.text)
     assert report_id is not None
     (found,) = pending(api)
@@ -98,6 +99,20 @@ def test_a_report_is_filed_and_found_in_the_queue(api: Api) -> None:
     entry = list(api.runtime.stores.audit.entries())[-1]
     assert entry.action == "report.file" and entry.actor.startswith("reporter:")
     assert "browser" not in entry.actor, "the reporter is pseudonymised"
+
+
+def test_the_english_receipt_punctuates_in_english(api: Api) -> None:
+    path = shim(api, TAOBAO)
+    english = {"Accept-Language": "en"}
+    form = api.client.get(f"{path}/report", headers=english)
+    done = api.client.post(
+        f"{path}/report",
+        data={"csrf_token": csrf(form), "category": "fraud", "comment": ""},
+        headers=english,
+    )
+    assert done.status_code == 201, done.text
+    assert "Reason: <strong" in done.text and "Report number: <code" in done.text
+    assert "：" not in done.text
 
 
 def test_the_same_browser_reporting_twice_gets_the_same_report(api: Api) -> None:

@@ -206,7 +206,9 @@ def test_blocked_page_names_the_stage_and_gives_a_reference(api: Api) -> None:
     homograph = api.client.get(
         shim(api, "https://tаobao.com/item"), headers={"Accept-Language": "en"}
     )
-    assert "Category：<strong>Deceptive address</strong>" in homograph.text
+    assert "Category: <strong>Deceptive address</strong>" in homograph.text
+    assert "Reference: <code" in homograph.text
+    assert "：" not in homograph.text  # English pages use an ASCII colon
     assert "imitating another site" in homograph.text
 
 

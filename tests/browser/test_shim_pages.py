@@ -133,7 +133,7 @@ def test_deceptive_link_is_blocked_with_its_category_in_english(
         page.goto(shim)
         assert page.locator("html").get_attribute("lang") == "en"
         assert page.locator("h1").inner_text() == "This page has been blocked"
-        assert page.locator("#category").inner_text() == "Category：Deceptive address"
+        assert page.locator("#category").inner_text() == "Category: Deceptive address"
         assert "imitating another site" in page.locator("#reason").inner_text()
         assert "If you own this page, appeal" in page.locator("#appeal").inner_text()
         fits(page)

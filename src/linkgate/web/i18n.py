@@ -9,6 +9,7 @@ LANGUAGES: Final = ("zh", "en")
 TEXTS: Final[dict[str, dict[str, str]]] = {
     "zh": {
         "lang": "zh-CN",
+        "colon": "：",
         "warn_title": "将要访问",
         "warn_text": "非官方网页，请确认是否继续访问。",
         "continue": "继续访问",
@@ -48,6 +49,7 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
     },
     "en": {
         "lang": "en",
+        "colon": ": ",
         "warn_title": "You are about to leave",
         "warn_text": "This is not an official page. Continue only if you trust it.",
         "continue": "Continue",
