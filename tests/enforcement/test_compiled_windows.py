@@ -88,6 +88,23 @@ def test_keys_that_share_a_hash_are_counted_apart(drawn: list[Any], bits: int) -
     run_both(drawn_to_shares(drawn), hash_bits=bits)
 
 
+MANY_WINDOWS = tuple(timedelta(seconds=s) for s in (20, 30, 60, 300, 600, 3600, 86_400))
+MANY = CountPlan.of(
+    [(m, w) for m in ("link_recipients", "platform_recipients", "shares") for w in MANY_WINDOWS],
+    MANY_WINDOWS,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(drawn_shares)
+def test_plans_of_more_windows_than_hashed_ahead_agree(drawn: list[Any]) -> None:
+    """The compiled windows hash the keys of a plan's first sixteen windows once per share
+    and the rest as they count them: a plan of 28 windows counts as the Python does."""
+    assert len(MANY.steps) == 28
+    run_both(drawn_to_shares(drawn), MANY)
+    run_both(drawn_to_shares(drawn), MANY, hash_bits=2)
+
+
 @pytest.mark.parametrize("hash_bits", [64, 9])
 def test_windows_grow_and_shrink_with_the_traffic(hash_bits: int) -> None:
     """20,000 live events, then a slow drain: the queues take on and give back blocks of
