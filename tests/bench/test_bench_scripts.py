@@ -285,15 +285,29 @@ def test_bad_options_exit_with_usage_error(module: Any, argv: list[str], no_outp
     assert exc.value.code == 2
 
 
-def test_counters_report(tmp_path: Path) -> None:
-    """bench.counters on a small run: every subject timed, the overheads are the ratios'
-    arithmetic, the compiled windows are the ones timed where built, and counting in Redis
-    costs exactly one round trip a decision."""
+def test_counters_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """bench.counters on a small run: every subject timed, the target's subjects in turns
+    only among themselves, the overheads are the ratios' arithmetic, the compiled windows
+    are the ones timed where built, and counting in Redis costs exactly one round trip a
+    decision."""
     from bench import counters as bench_counters
     from linkgate.enforcement import counters
 
     url = redis_url_or_skip()
+    rotations: list[set[str]] = []
+    run = bench_counters.run_interleaved
+
+    def recorded(runner: Any, label: str, shares: Any, subjects: Any) -> dict[str, float]:
+        rotations.append(set(subjects))
+        return run(runner, label, shares, subjects)
+
+    monkeypatch.setattr(bench_counters, "run_interleaved", recorded)
     data = _run(bench_counters, tmp_path, "--redis", url)
+    target = {bench_counters.DECIDE, bench_counters.RECORD, bench_counters.LOCAL}
+    others = {bench_counters.DECIDE, bench_counters.REDIS}
+    if counters.COMPILED:
+        others.add(bench_counters.LOCAL_PY)
+    assert rotations == [target, others] * REPEAT
     us = data["us_per_decision"]
     ratios = data["ratio_to_decide"]
     expected = {
