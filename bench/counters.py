@@ -10,8 +10,8 @@ pass they take turns, :data:`CHUNK` shares at a time (the order rotating each tu
 machine whose speed drifts during the run (a shared host's neighbours) slows them alike. The
 target's subjects (``decide``, the share record, counting in process) take turns among
 themselves; the Python windows and Redis then take turns with a ``decide`` of their own, so
-that their memory and traffic do not evict the compiled windows' tables from the caches between
-turns, as nothing evicts them in a server that counts in process. Each subject's ratio to its
+that their memory and traffic do not evict the counting subject's state from the caches between
+turns, as nothing of theirs does in a server that counts in process. Each subject's ratio to its
 group's ``decide`` is taken within each pass, and the median over the passes is reported, with
 each subject's fastest pass (``decide``'s from the target's group):
 
@@ -190,7 +190,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     wrapped = CountingRedis(client) if client is not None else None
     # The target's subjects take turns among themselves; the other counters take turns
     # with a decide of their own. Run in one rotation, the Python windows' dicts and the
-    # Redis client's traffic evicted the compiled windows' tables from the caches between
+    # Redis client's traffic evicted the counting subject's state from the caches between
     # turns, which no server counting in process has to live with: with them, counting
     # read 28-33 % over decide; without, 21-24 % (four runs each, 4 December 2026).
     target: dict[str, Callable[[], ShareCounter | None]] = {
