@@ -463,8 +463,9 @@ file_count(PyObject *into, const Window *w, long long n)
    what observe does. */
 #define PREFETCH_LOOKUPS 16
 
-/* The hash of a window's key for this share: the sender's or the link's (a tally), or the
-   sender's and the subject's (a distinct count; 0 when the link has no platform). */
+/* The hash of a window's key for this share, from the strings' hashes: the sender's or the
+   link's (a tally), or the sender's and the subject's (a distinct count; a link of no
+   platform passes 0 and is not counted there). */
 static inline uint64_t
 key_hash(const Windows *self, const Window *w, uint64_t sender, uint64_t link,
          uint64_t platform)
@@ -479,30 +480,20 @@ key_hash(const Windows *self, const Window *w, uint64_t sender, uint64_t link,
     }
 }
 
-/* Every window's key hash (those of the first HASHED_WINDOWS windows, kept for observe). */
-#define HASHED_WINDOWS 16
-
 static inline void
-prefetch_share(Windows *self, PyObject *sender, PyObject *recipients, PyObject *link,
-               PyObject *platform, double now, uint64_t *keys)
+prefetch_share(Windows *self, PyObject *recipients, PyObject *link, PyObject *platform,
+               double now, const uint64_t *parts)
 {
     Table *tables[PREFETCH_LOOKUPS];
     uint64_t hashes[PREFETCH_LOOKUPS];
     int n = 0;
     Py_ssize_t m = PyTuple_GET_SIZE(recipients);
-    uint64_t sender_hash = str_hash(sender), link_hash = str_hash(link);
-    uint64_t platform_hash = platform == Py_None ? 0 : str_hash(platform);
-    for (Py_ssize_t i = 0; i < self->n && i < HASHED_WINDOWS; i++) {
-        keys[i] = key_hash(self, &self->windows[i], sender_hash, link_hash, platform_hash);
-    }
     for (Py_ssize_t i = 0; i < self->n && n < PREFETCH_LOOKUPS; i++) {
         Window *w = &self->windows[i];
         if (w->len > 0) {
             __builtin_prefetch(&w->first->events[w->head]);
         }
-        uint64_t hash = i < HASHED_WINDOWS
-                            ? keys[i]
-                            : key_hash(self, w, sender_hash, link_hash, platform_hash);
+        uint64_t hash = key_hash(self, w, parts[0], parts[1], parts[2]);
         if (w->kind >= SHARES) {
             tables[n] = shard(w->count, hash);
             hashes[n++] = hash;
@@ -573,8 +564,10 @@ Windows_observe(Windows *self, PyObject *share)
     if (now == -1.0 && PyErr_Occurred()) {
         return NULL;
     }
-    uint64_t keys[HASHED_WINDOWS];
-    prefetch_share(self, sender, recipients, link, platform, now, keys);
+    /* The strings' hashes, read once: every window's key hash is made from them. */
+    const uint64_t parts[3] = {str_hash(sender), str_hash(link),
+                               platform == Py_None ? 0 : str_hash(platform)};
+    prefetch_share(self, recipients, link, platform, now, parts);
     PyObject *by = PyDict_New();
     PyObject *forwards = PyDict_New();
     PyObject *result = NULL;
@@ -586,10 +579,7 @@ Windows_observe(Windows *self, PyObject *share)
         if (w->len > 0 && w->first->events[w->head].when <= now - w->seconds) {
             window_trim(w, now - w->seconds);
         }
-        uint64_t hash = i < HASHED_WINDOWS
-                            ? keys[i]
-                            : key_hash(self, w, str_hash(sender), str_hash(link),
-                                       platform == Py_None ? 0 : str_hash(platform));
+        uint64_t hash = key_hash(self, w, parts[0], parts[1], parts[2]);
         if (w->kind >= SHARES) {
             PyObject *key = w->kind == SHARES ? sender : link;
             int made;
