@@ -1,9 +1,9 @@
 """Build the compiled parts; everything else about the package is in pyproject.toml.
 
-Both extensions are optional: where they cannot be compiled, linkgate counts shares with the
-pure-Python windows of :mod:`linkgate.enforcement.counters`, which give the same counts, and
-cuts parsed links into their components in Python (:mod:`linkgate.urls.parse`), with the
-same results.
+Every extension is optional: where they cannot be compiled, linkgate counts shares with the
+pure-Python windows of :mod:`linkgate.enforcement.counters`, which give the same counts, cuts
+parsed links into their components in Python (:mod:`linkgate.urls.parse`), with the same
+results, and leaves its cached records to the garbage collector (:mod:`linkgate.records`).
 """
 
 from setuptools import Extension, setup
@@ -18,6 +18,11 @@ setup(
         Extension(
             "linkgate.urls._split",
             ["src/linkgate/urls/_split.c"],
+            optional=True,
+        ),
+        Extension(
+            "linkgate._untracked",
+            ["src/linkgate/_untracked.c"],
             optional=True,
         ),
         Extension(

@@ -25,7 +25,7 @@ from linkgate.domains.idn import to_unicode
 from linkgate.domains.psl import PublicSuffix
 from linkgate.domains.registry import MiniProgramMatch, Platform, Registry
 from linkgate.lists.prefixes import PREFIX_LENGTH
-from linkgate.records import slot_builder
+from linkgate.records import slot_builder, untracked
 from linkgate.urls import canonical, deception
 from linkgate.urls.canonical import canonicalize, expressions, full_hashes
 from linkgate.urls.deception import DeceptionDetector, HostSignals
@@ -144,19 +144,21 @@ def clear_caches() -> None:
 
 
 def _invalid(raw: str, code: str) -> UrlFacts:
-    return UrlFacts(
-        input=raw,
-        valid=False,
-        error=code,
-        canonical=None,
-        scheme=None,
-        host=None,
-        host_unicode=None,
-        registrable_domain=None,
-        is_ip=False,
-        platform=None,
-        link_kind="other",
-        signals=(),
+    return untracked(
+        UrlFacts(
+            input=raw,
+            valid=False,
+            error=code,
+            canonical=None,
+            scheme=None,
+            host=None,
+            host_unicode=None,
+            registrable_domain=None,
+            is_ip=False,
+            platform=None,
+            link_kind="other",
+            signals=(),
+        )
     )
 
 
@@ -217,21 +219,26 @@ class Inspector:
             platform, link_kind, mini_program = self.registry.resolve(
                 site.host or "", site.registrable_domain, parsed.pathname, parsed.search
             )
-        return _new_facts(
-            raw,
-            True,
-            None,
-            canonicalize(parsed),
-            parsed.scheme,
-            site.host,
-            site.host_unicode,
-            site.registrable_domain,
-            site.is_ip,
-            platform,
-            link_kind,
-            self.detector.link_signals(parsed, site.signals),
-            parsed,
-            mini_program,
+        # Both are kept in the inspector's cache: out of the collector's passes
+        # (linkgate.records.untracked).
+        untracked(parsed)
+        return untracked(
+            _new_facts(
+                raw,
+                True,
+                None,
+                canonicalize(parsed),
+                parsed.scheme,
+                site.host,
+                site.host_unicode,
+                site.registrable_domain,
+                site.is_ip,
+                platform,
+                link_kind,
+                self.detector.link_signals(parsed, site.signals),
+                parsed,
+                mini_program,
+            )
         )
 
     def _domain_host(self, hostname: str) -> _Host:
@@ -250,4 +257,6 @@ class Inspector:
             bool(host) and not is_ip and self.registry.platform_for(host, registrable) is not None
         )
         signals = self.detector.host_signals(hostname, host_type, host_unicode, registrable)
-        return _Host(host or None, host_unicode or None, registrable, is_ip, registered, signals)
+        return untracked(
+            _Host(host or None, host_unicode or None, registrable, is_ip, registered, signals)
+        )

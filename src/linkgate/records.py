@@ -34,9 +34,38 @@ from collections.abc import Callable
 from dataclasses import MISSING, fields, is_dataclass
 from typing import Any, TypeVar, cast
 
-__all__ = ["slot_builder"]
+__all__ = ["UNTRACKED", "slot_builder", "untracked"]
 
 T = TypeVar("T")
+
+
+def _identity(record: T) -> T:
+    return record
+
+
+def _untracked() -> Callable[[T], T]:
+    try:
+        from linkgate._untracked import untracked as compiled
+    except ImportError:  # not built here (no C compiler at install)
+        return _identity
+    return compiled
+
+
+untracked: Callable[[T], T] = _untracked()
+"""``untracked(record)`` is ``record``, kept out of the cyclic garbage collector's passes.
+
+For the records the link core caches as traffic arrives (a link's and a host's facts): tens
+of thousands of frozen containers that every collection of their generation would walk,
+though none can be part of a reference cycle (each is built once from strings, numbers and
+records made before it, and never changes). Reference counting still frees each as soon as
+its last reference goes. Compiled (``linkgate._untracked``) where the install has a C
+compiler; elsewhere the record is returned as it is, tracked, with the same behaviour and the
+collector's walks as their cost. Never for an object that could take part in a cycle: the
+collector would not free that cycle.
+"""
+
+UNTRACKED: bool = untracked is not _identity
+"""Whether :func:`untracked` takes records out of the collector here (compiled)."""
 
 
 def slot_builder(cls: type[T], *expected: str) -> Callable[..., T]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from linkgate import records
 from linkgate.enforcement import counters
 from linkgate.opening.jsapi import signature
 from linkgate.policy.loader import default_policy_path
@@ -321,6 +322,7 @@ def test_health_ready_metrics(api: Api) -> None:
     assert ready["counter_windows"] == ("compiled" if counters.COMPILED else "python")
     assert ready["url_parse"] == ("compiled" if parse.COMPILED else "python")
     assert ready["lookup_hashes"] == ("compiled" if canonical.COMPILED_LOOKUP else "python")
+    assert ready["cache_records"] == ("untracked" if records.UNTRACKED else "tracked")
     decide(api, url=JD, channel="private_chat")
     metrics = api.client.get("/metrics").text
     assert 'linkgate_decisions_total{kind="share",treatment="rich_page"}' in metrics

@@ -29,6 +29,7 @@ from importlib import resources
 from typing import Final, NamedTuple
 
 from linkgate.domains.index import SuffixIndex
+from linkgate.records import untracked
 from linkgate.vocabulary import LINK_KINDS, Capability, LinkKind, Tier
 
 __all__ = [
@@ -367,7 +368,7 @@ class Registry:
                 if not _has_params(probe, needles):
                     continue
             page = program.page_for(found, _query_params(query) if needles else {})
-            mini = MiniProgramMatch(program.app_id, program.name, page)
+            mini = untracked(MiniProgramMatch(program.app_id, program.name, page))
             return Resolution(entry.platform, kind, mini)
         return entry.by_kind[kind]
 

@@ -69,6 +69,7 @@ from urllib.parse import unquote, urlsplit
 
 import ada_url
 
+from linkgate.records import untracked
 from linkgate.urls.confusables import (
     INVISIBLE_CLASS,
     ascii_host_skeleton,
@@ -266,7 +267,7 @@ class DeceptionDetector:
             )
         if not (is_ip or private or mixed or confusable or in_subdomain or too_long):
             return CLEAN_HOST
-        return HostSignals(is_ip, private, mixed, confusable, in_subdomain, too_long)
+        return untracked(HostSignals(is_ip, private, mixed, confusable, in_subdomain, too_long))
 
     def link_signals(self, parsed: ParsedUrl, host: HostSignals) -> tuple[str, ...]:
         """Signal codes for ``parsed`` on a host with signals ``host``, in :data:`SIGNALS` order."""

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.responses import JSONResponse, PlainTextResponse
 
+from linkgate import records
 from linkgate.enforcement import counters
 from linkgate.runtime import Runtime
 from linkgate.urls import canonical, parse
@@ -52,6 +53,8 @@ async def readyz(request: Request) -> JSONResponse:
         # and Safe Browsing lookup expressions with their hashes.
         "url_parse": "compiled" if parse.COMPILED else "python",
         "lookup_hashes": "compiled" if canonical.COMPILED_LOOKUP else "python",
+        # Whether the link core's cached records are kept out of the collector's passes.
+        "cache_records": "untracked" if records.UNTRACKED else "tracked",
         "degraded": degraded,
         "events": {
             "pending": runtime.events.pending,
