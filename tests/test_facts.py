@@ -169,3 +169,24 @@ def test_digests_are_sha256_of_the_expressions() -> None:
     expected = [sha256(e.encode("utf-8", "surrogatepass")).digest() for e in exprs]
     assert full_hashes(exprs) == expected
     assert hash_prefixes(exprs, 8) == [d[:8] for d in expected]
+
+
+def test_digests_are_those_of_the_expressions_whichever_is_asked_first() -> None:
+    links = [
+        "http://a.b.example.co.uk/1/2/3?q=1",
+        "https://item.jd.com/100012043978.html?spm=x",
+        "http://例子.测试.cn/路径/x",
+        "http://1.2.3.4/a/b/",
+        "mailto:someone@example.com",
+        "javascript:alert(1)",
+        "not a url",
+    ]
+    digests_first = Inspector.default()
+    expressions_first = Inspector.default()
+    for link in links:
+        facts = digests_first.inspect(link)
+        digests = facts.full_hashes()
+        other = expressions_first.inspect(link)
+        exprs = other.expressions()
+        assert digests == tuple(full_hashes(exprs)) == other.full_hashes(), link
+        assert facts.expressions() == exprs

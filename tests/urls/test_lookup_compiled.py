@@ -28,6 +28,9 @@ def same(text: str) -> list[str]:
     reference = canonical.expressions_py(text)
     assert fast == reference, text
     assert canonical.expressions(text) == reference
+    digests = tuple(hashlib.sha256(e.encode()).digest() for e in reference)
+    assert _lookup.digests(text) == digests, text
+    assert canonical.expression_digests(text) == digests
     return reference
 
 
@@ -76,7 +79,11 @@ def test_text_that_is_not_ascii_is_left_to_python() -> None:
 
     text = "http://例子.测试.cn/路径/x"
     assert _lookup.expressions(text) is None
+    assert _lookup.digests(text) is None
     assert canonical.expressions(text) == canonical.expressions_py(text) != []
+    assert canonical.expression_digests(text) == tuple(
+        canonical.full_hashes_py(canonical.expressions_py(text))
+    )
 
 
 @settings(max_examples=500, deadline=None)
@@ -102,3 +109,5 @@ def test_full_hashes_refuse_what_is_not_text() -> None:
         _lookup.sha256_each(3)  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         _lookup.expressions(b"http://a.b/")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        _lookup.digests(b"http://a.b/")  # type: ignore[arg-type]

@@ -6,6 +6,10 @@
  * on every test input), for the ASCII text canonical URLs are; it returns None
  * for any other text, which the Python makes.
  *
+ * digests(canonical) returns the SHA-256 of each of those expressions, in the
+ * same order, digested straight from the spans of the canonical text that
+ * make each expression, so no expression is made as a string.
+ *
  * sha256_each(expressions) returns the SHA-256 digest of each expression's
  * UTF-8 bytes (lone surrogates encoded as "surrogatepass" encodes them), as
  * linkgate.urls.canonical.full_hashes does with hashlib, from the same
@@ -159,22 +163,18 @@ joined(Span a, Span b, Span c, Span d)
     return s;
 }
 
-static PyObject *
-expressions(PyObject *Py_UNUSED(module), PyObject *canonical)
+/* A link's lookup hosts and lookup paths (each path up to three spans: path, "?", query), as
+   canonical.lookup_parts cuts them; expression h * paths + p is hosts[h] + paths[p]. */
+typedef struct {
+    Span hosts[MAX_HOSTS];
+    Span paths[MAX_PATHS][3];
+    int host_count, path_count;
+} Parts;
+
+static void
+lookup_parts(const char *s, Py_ssize_t n, Parts *out)
 {
-    if (!PyUnicode_Check(canonical)) {
-        PyErr_SetString(PyExc_TypeError, "expressions() takes a str");
-        return NULL;
-    }
-    if (!PyUnicode_IS_ASCII(canonical)) {
-        Py_RETURN_NONE; /* made in Python (canonical URLs are ASCII) */
-    }
-    const char *s = (const char *)PyUnicode_1BYTE_DATA(canonical);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(canonical);
-    PyObject *out = PyList_New(0);
-    if (out == NULL) {
-        return NULL;
-    }
+    out->host_count = out->path_count = 0;
     Py_ssize_t start = -1;
     for (Py_ssize_t i = 0; i + 2 < n; i++) {
         if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/') {
@@ -183,7 +183,7 @@ expressions(PyObject *Py_UNUSED(module), PyObject *canonical)
         }
     }
     if (start < 0) {
-        return out;
+        return;
     }
     Py_ssize_t host_end = find(s, n, start, '/');
     Py_ssize_t question = find(s, n, start, '?');
@@ -191,7 +191,7 @@ expressions(PyObject *Py_UNUSED(module), PyObject *canonical)
         host_end = question >= 0 ? question : n;
     }
     if (host_end == start) {
-        return out;
+        return;
     }
     /* path, query = s[host_end:].partition("?") */
     Py_ssize_t mark = find(s, n, host_end, '?');
@@ -202,7 +202,7 @@ expressions(PyObject *Py_UNUSED(module), PyObject *canonical)
         path = (Span){slash, 1};
     }
     Span none = {slash, 0};
-    Span paths[MAX_PATHS][3];
+    Span(*paths)[3] = out->paths;
     int count = 0;
     if (query.len > 0) {
         paths[count][0] = path;
@@ -226,17 +226,85 @@ expressions(PyObject *Py_UNUSED(module), PyObject *canonical)
             cut = find(path.at, path.len, cut + 1, '/');
         }
     }
-    Span hosts[MAX_HOSTS];
-    int host_count = lookup_hosts(s + start, host_end - start, hosts);
-    for (int h = 0; h < host_count; h++) {
-        for (int p = 0; p < count; p++) {
-            PyObject *e = joined(hosts[h], paths[p][0], paths[p][1], paths[p][2]);
-            if (e == NULL || PyList_Append(out, e) < 0) {
-                Py_XDECREF(e);
+    out->path_count = count;
+    out->host_count = lookup_hosts(s + start, host_end - start, out->hosts);
+}
+
+static PyObject *
+expressions(PyObject *Py_UNUSED(module), PyObject *canonical)
+{
+    if (!PyUnicode_Check(canonical)) {
+        PyErr_SetString(PyExc_TypeError, "expressions() takes a str");
+        return NULL;
+    }
+    if (!PyUnicode_IS_ASCII(canonical)) {
+        Py_RETURN_NONE; /* made in Python (canonical URLs are ASCII) */
+    }
+    Parts parts;
+    lookup_parts((const char *)PyUnicode_1BYTE_DATA(canonical), PyUnicode_GET_LENGTH(canonical),
+                 &parts);
+    PyObject *out = PyList_New((Py_ssize_t)parts.host_count * parts.path_count);
+    if (out == NULL) {
+        return NULL;
+    }
+    Py_ssize_t k = 0;
+    for (int h = 0; h < parts.host_count; h++) {
+        for (int p = 0; p < parts.path_count; p++) {
+            Span *path = parts.paths[p];
+            PyObject *e = joined(parts.hosts[h], path[0], path[1], path[2]);
+            if (e == NULL) {
                 Py_DECREF(out);
                 return NULL;
             }
-            Py_DECREF(e);
+            PyList_SET_ITEM(out, k++, e);
+        }
+    }
+    return out;
+}
+
+/* The SHA-256 of every lookup expression, in expressions()'s order, without making the
+   expressions: each is digested from its spans of the canonical text. */
+static PyObject *
+digests(PyObject *Py_UNUSED(module), PyObject *canonical)
+{
+    if (!PyUnicode_Check(canonical)) {
+        PyErr_SetString(PyExc_TypeError, "digests() takes a str");
+        return NULL;
+    }
+    if (!PyUnicode_IS_ASCII(canonical)) {
+        Py_RETURN_NONE; /* made in Python (canonical URLs are ASCII) */
+    }
+    Parts parts;
+    lookup_parts((const char *)PyUnicode_1BYTE_DATA(canonical), PyUnicode_GET_LENGTH(canonical),
+                 &parts);
+    PyObject *out = PyTuple_New((Py_ssize_t)parts.host_count * parts.path_count);
+    if (out == NULL) {
+        return NULL;
+    }
+    Py_ssize_t k = 0;
+    for (int h = 0; h < parts.host_count; h++) {
+        for (int p = 0; p < parts.path_count; p++) {
+            Span *path = parts.paths[p];
+            PyObject *hash = PyBytes_FromStringAndSize(NULL, 32);
+            unsigned int size = 0;
+            if (hash == NULL) {
+                Py_DECREF(out);
+                return NULL;
+            }
+            PyTuple_SET_ITEM(out, k++, hash);
+            int ok = EVP_DigestInit_ex(context, sha256, NULL) == 1
+                     && EVP_DigestUpdate(context, parts.hosts[h].at, (size_t)parts.hosts[h].len)
+                            == 1;
+            for (int i = 0; ok && i < 3; i++) {
+                ok = EVP_DigestUpdate(context, path[i].at, (size_t)path[i].len) == 1;
+            }
+            if (!ok
+                || EVP_DigestFinal_ex(context, (unsigned char *)PyBytes_AS_STRING(hash), &size) != 1
+                || size != 32) {
+                PyErr_SetString(PyExc_RuntimeError, "OpenSSL could not digest with SHA-256");
+                Py_DECREF(out);
+                return NULL;
+            }
         }
     }
     return out;
@@ -245,6 +313,8 @@ expressions(PyObject *Py_UNUSED(module), PyObject *canonical)
 static PyMethodDef methods[] = {
     {"expressions", expressions, METH_O,
      "expressions(canonical) -> the Safe Browsing lookup expressions, or None for non-ASCII"},
+    {"digests", digests, METH_O,
+     "digests(canonical) -> (SHA-256 of each lookup expression, in order), or None for non-ASCII"},
     {"sha256_each", sha256_each, METH_O,
      "sha256_each(expressions) -> [SHA-256 digest of each expression's UTF-8 bytes]"},
     {NULL, NULL, 0, NULL},

@@ -57,6 +57,7 @@ __all__ = [
     "canonicalize",
     "canonicalize_raw",
     "clear_caches",
+    "expression_digests",
     "expressions",
     "full_hashes",
     "hash_prefixes",
@@ -86,16 +87,18 @@ _sha256: Final = hashlib.sha256
 
 
 def _compiled() -> tuple[
-    Callable[[str], list[str] | None] | None, Callable[[Sequence[str]], list[bytes]] | None
+    Callable[[str], list[str] | None] | None,
+    Callable[[Sequence[str]], list[bytes]] | None,
+    Callable[[str], tuple[bytes, ...] | None] | None,
 ]:
     try:
         from linkgate.urls import _lookup
     except ImportError:  # not built here (no C compiler or OpenSSL headers at install)
-        return None, None
-    return _lookup.expressions, _lookup.sha256_each
+        return None, None, None
+    return _lookup.expressions, _lookup.sha256_each, _lookup.digests
 
 
-_expressions, _sha256_each = _compiled()
+_expressions, _sha256_each, _digests = _compiled()
 COMPILED_LOOKUP: Final = _sha256_each is not None
 """Whether lookup expressions and their full hashes come from the compiled
 ``linkgate.urls._lookup`` (expressions cut in C; one OpenSSL context for every digest rather
@@ -452,14 +455,27 @@ def _lookup_hosts(host: str) -> tuple[str, ...]:
     return tuple(hosts)
 
 
-def full_hashes(exprs: list[str]) -> list[bytes]:
+def expression_digests(canonical: str) -> tuple[bytes, ...]:
+    """The SHA-256 of each of ``expressions(canonical)``, in the same order.
+
+    Compiled, each digest is taken from the pieces of ``canonical`` that make its
+    expression, without making the expressions themselves.
+    """
+    if _digests is not None:
+        found = _digests(canonical)
+        if found is not None:
+            return found
+    return tuple(full_hashes(expressions(canonical)))
+
+
+def full_hashes(exprs: Sequence[str]) -> list[bytes]:
     """SHA-256 of each expression's UTF-8 bytes."""
     if _sha256_each is not None:
         return _sha256_each(exprs)
     return full_hashes_py(exprs)
 
 
-def full_hashes_py(exprs: list[str]) -> list[bytes]:
+def full_hashes_py(exprs: Sequence[str]) -> list[bytes]:
     """:func:`full_hashes` with ``hashlib``: the reference, and what runs uncompiled."""
     return [_sha256(e.encode("utf-8", "surrogatepass")).digest() for e in exprs]
 
