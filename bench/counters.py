@@ -103,11 +103,16 @@ class CountingRedis:
         return self.client.script_load(script)
 
 
+_NOTHING_COUNTED = Counts()
+
+
 class NullCounter:
-    """Counts nothing: the benchmark's loop around a count, without the count."""
+    """Counts nothing: the benchmark's loop around a count, without the count. Its answer is
+    made once: making a ``Counts`` here (a named tuple built in Python, about 0.3 µs) would
+    charge the record with what no counter does (the compiled windows make theirs in C)."""
 
     def observe(self, share: Share, plan: CountPlan) -> Counts:
-        return Counts()
+        return _NOTHING_COUNTED
 
 
 def traffic(n: int) -> list[tuple[str, str, str]]:
