@@ -230,84 +230,86 @@ lookup_parts(const char *s, Py_ssize_t n, Parts *out)
     out->host_count = lookup_hosts(s + start, host_end - start, out->hosts);
 }
 
+/* One expression, host + path (the path's up to three spans), as a str. */
 static PyObject *
-expressions(PyObject *Py_UNUSED(module), PyObject *canonical)
+expression_text(Span host, const Span *path)
+{
+    return joined(host, path[0], path[1], path[2]);
+}
+
+/* One expression's SHA-256, digested from its spans: the expression is never made. */
+static PyObject *
+expression_digest(Span host, const Span *path)
+{
+    PyObject *hash = PyBytes_FromStringAndSize(NULL, 32);
+    if (hash == NULL) {
+        return NULL;
+    }
+    unsigned int size = 0;
+    int ok = EVP_DigestInit_ex(context, sha256, NULL) == 1
+             && EVP_DigestUpdate(context, host.at, (size_t)host.len) == 1;
+    for (int i = 0; ok && i < 3; i++) {
+        ok = EVP_DigestUpdate(context, path[i].at, (size_t)path[i].len) == 1;
+    }
+    if (!ok || EVP_DigestFinal_ex(context, (unsigned char *)PyBytes_AS_STRING(hash), &size) != 1
+        || size != 32) {
+        Py_DECREF(hash);
+        PyErr_SetString(PyExc_RuntimeError, "OpenSSL could not digest with SHA-256");
+        return NULL;
+    }
+    return hash;
+}
+
+/* item() of every lookup expression of canonical, in order, as a list (or a tuple); None for
+   text that is not ASCII, which the Python handles (canonical URLs are ASCII). */
+static PyObject *
+each_expression(PyObject *canonical, const char *caller, int as_tuple,
+                PyObject *(*item)(Span host, const Span *path))
 {
     if (!PyUnicode_Check(canonical)) {
-        PyErr_SetString(PyExc_TypeError, "expressions() takes a str");
+        PyErr_Format(PyExc_TypeError, "%s() takes a str", caller);
         return NULL;
     }
     if (!PyUnicode_IS_ASCII(canonical)) {
-        Py_RETURN_NONE; /* made in Python (canonical URLs are ASCII) */
+        Py_RETURN_NONE;
     }
     Parts parts;
     lookup_parts((const char *)PyUnicode_1BYTE_DATA(canonical), PyUnicode_GET_LENGTH(canonical),
                  &parts);
-    PyObject *out = PyList_New((Py_ssize_t)parts.host_count * parts.path_count);
+    Py_ssize_t n = (Py_ssize_t)parts.host_count * parts.path_count;
+    PyObject *out = as_tuple ? PyTuple_New(n) : PyList_New(n);
     if (out == NULL) {
         return NULL;
     }
     Py_ssize_t k = 0;
     for (int h = 0; h < parts.host_count; h++) {
         for (int p = 0; p < parts.path_count; p++) {
-            Span *path = parts.paths[p];
-            PyObject *e = joined(parts.hosts[h], path[0], path[1], path[2]);
-            if (e == NULL) {
+            PyObject *made = item(parts.hosts[h], parts.paths[p]);
+            if (made == NULL) {
                 Py_DECREF(out);
                 return NULL;
             }
-            PyList_SET_ITEM(out, k++, e);
+            if (as_tuple) {
+                PyTuple_SET_ITEM(out, k++, made);
+            }
+            else {
+                PyList_SET_ITEM(out, k++, made);
+            }
         }
     }
     return out;
 }
 
-/* The SHA-256 of every lookup expression, in expressions()'s order, without making the
-   expressions: each is digested from its spans of the canonical text. */
+static PyObject *
+expressions(PyObject *Py_UNUSED(module), PyObject *canonical)
+{
+    return each_expression(canonical, "expressions", 0, expression_text);
+}
+
 static PyObject *
 digests(PyObject *Py_UNUSED(module), PyObject *canonical)
 {
-    if (!PyUnicode_Check(canonical)) {
-        PyErr_SetString(PyExc_TypeError, "digests() takes a str");
-        return NULL;
-    }
-    if (!PyUnicode_IS_ASCII(canonical)) {
-        Py_RETURN_NONE; /* made in Python (canonical URLs are ASCII) */
-    }
-    Parts parts;
-    lookup_parts((const char *)PyUnicode_1BYTE_DATA(canonical), PyUnicode_GET_LENGTH(canonical),
-                 &parts);
-    PyObject *out = PyTuple_New((Py_ssize_t)parts.host_count * parts.path_count);
-    if (out == NULL) {
-        return NULL;
-    }
-    Py_ssize_t k = 0;
-    for (int h = 0; h < parts.host_count; h++) {
-        for (int p = 0; p < parts.path_count; p++) {
-            Span *path = parts.paths[p];
-            PyObject *hash = PyBytes_FromStringAndSize(NULL, 32);
-            unsigned int size = 0;
-            if (hash == NULL) {
-                Py_DECREF(out);
-                return NULL;
-            }
-            PyTuple_SET_ITEM(out, k++, hash);
-            int ok = EVP_DigestInit_ex(context, sha256, NULL) == 1
-                     && EVP_DigestUpdate(context, parts.hosts[h].at, (size_t)parts.hosts[h].len)
-                            == 1;
-            for (int i = 0; ok && i < 3; i++) {
-                ok = EVP_DigestUpdate(context, path[i].at, (size_t)path[i].len) == 1;
-            }
-            if (!ok
-                || EVP_DigestFinal_ex(context, (unsigned char *)PyBytes_AS_STRING(hash), &size) != 1
-                || size != 32) {
-                PyErr_SetString(PyExc_RuntimeError, "OpenSSL could not digest with SHA-256");
-                Py_DECREF(out);
-                return NULL;
-            }
-        }
-    }
-    return out;
+    return each_expression(canonical, "digests", 1, expression_digest);
 }
 
 static PyMethodDef methods[] = {
