@@ -1,4 +1,4 @@
-"""Building frozen, slotted dataclasses quickly on the hot path.
+"""Records on the hot path: built quickly, and the cached ones kept from the collector.
 
 A frozen dataclass's generated ``__init__`` sets every field through
 ``object.__setattr__`` (plain assignment is what ``frozen`` forbids), which
@@ -26,6 +26,9 @@ the class's ``__init__`` takes is passed. A field outside ``__init__``
 (``field(init=False, default=...)``) gets its plain default, as the class
 would give it; one with a default factory or none makes the class unbuildable
 here.
+
+:func:`untracked` takes a record the link core caches out of the cyclic garbage
+collector's passes (see its description below).
 """
 
 from __future__ import annotations
