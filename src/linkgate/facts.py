@@ -27,7 +27,7 @@ from linkgate.domains.registry import MiniProgramMatch, Platform, Registry
 from linkgate.lists.prefixes import PREFIX_LENGTH
 from linkgate.records import slot_builder, untracked
 from linkgate.urls import canonical, deception
-from linkgate.urls.canonical import canonicalize, expression_digests, expressions, full_hashes
+from linkgate.urls.canonical import canonicalize, expression_digests, expressions
 from linkgate.urls.deception import DeceptionDetector, HostSignals
 from linkgate.urls.model import InvalidUrl, ParsedUrl
 from linkgate.urls.parse import parse
@@ -108,12 +108,8 @@ class UrlFacts:
         """The SHA-256 digest of each lookup expression, in the same order."""
         memo = self.hash_memo
         if memo is None:
-            if self.expression_memo is not None:
-                memo = tuple(full_hashes(self.expression_memo))
-            elif self.canonical is None or not self.host:
-                memo = ()
-            else:
-                memo = expression_digests(self.canonical)
+            canonical = self.canonical
+            memo = expression_digests(canonical) if canonical is not None and self.host else ()
             object.__setattr__(self, "hash_memo", memo)
         return memo
 

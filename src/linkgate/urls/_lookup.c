@@ -28,41 +28,52 @@
 static const EVP_MD *sha256;
 static EVP_MD_CTX *context;
 
-static int
-digest(const char *data, size_t size, unsigned char *out)
+/* A piece of text: count bytes from at. */
+typedef struct {
+    const char *at;
+    Py_ssize_t len;
+} Span;
+
+/* The SHA-256 of the spans one after another, as bytes; NULL with an exception set. */
+static PyObject *
+digest(const Span *spans, int count)
 {
-    unsigned int n = 0;
-    return EVP_DigestInit_ex(context, sha256, NULL) == 1
-           && EVP_DigestUpdate(context, data, size) == 1
-           && EVP_DigestFinal_ex(context, out, &n) == 1 && n == 32;
+    PyObject *hash = PyBytes_FromStringAndSize(NULL, 32);
+    if (hash == NULL) {
+        return NULL;
+    }
+    unsigned int size = 0;
+    int ok = EVP_DigestInit_ex(context, sha256, NULL) == 1;
+    for (int i = 0; ok && i < count; i++) {
+        ok = EVP_DigestUpdate(context, spans[i].at, (size_t)spans[i].len) == 1;
+    }
+    if (!ok || EVP_DigestFinal_ex(context, (unsigned char *)PyBytes_AS_STRING(hash), &size) != 1
+        || size != 32) {
+        Py_DECREF(hash);
+        PyErr_SetString(PyExc_RuntimeError, "OpenSSL could not digest with SHA-256");
+        return NULL;
+    }
+    return hash;
 }
 
 static PyObject *
 sha256_one(PyObject *text)
 {
-    unsigned char out[32];
-    const char *data;
-    Py_ssize_t size;
+    Span data;
     PyObject *encoded = NULL;
     if (PyUnicode_IS_ASCII(text)) { /* its own UTF-8, as every canonical URL's expressions are */
-        data = (const char *)PyUnicode_1BYTE_DATA(text);
-        size = PyUnicode_GET_LENGTH(text);
+        data = (Span){(const char *)PyUnicode_1BYTE_DATA(text), PyUnicode_GET_LENGTH(text)};
     }
     else { /* as str.encode("utf-8", "surrogatepass"), into a temporary bytes object */
         encoded = PyUnicode_AsEncodedString(text, "utf-8", "surrogatepass");
         if (encoded == NULL) {
             return NULL;
         }
-        data = PyBytes_AS_STRING(encoded);
-        size = PyBytes_GET_SIZE(encoded);
+        data = (Span){PyBytes_AS_STRING(encoded), PyBytes_GET_SIZE(encoded)};
     }
-    int ok = digest(data, (size_t)size, out);
+    PyObject *hash = digest(&data, 1);
     Py_XDECREF(encoded);
-    if (!ok) {
-        PyErr_SetString(PyExc_RuntimeError, "OpenSSL could not digest with SHA-256");
-        return NULL;
-    }
-    return PyBytes_FromStringAndSize((const char *)out, 32);
+    return hash;
 }
 
 static PyObject *
@@ -97,11 +108,6 @@ sha256_each(PyObject *Py_UNUSED(module), PyObject *expressions)
 #define MAX_HOSTS 5
 #define MAX_PATH_PREFIXES 4
 #define MAX_PATHS (2 + MAX_PATH_PREFIXES)
-
-typedef struct {
-    const char *at;
-    Py_ssize_t len;
-} Span;
 
 /* s[from:] .find(ch) over s[0:n], or -1. */
 static Py_ssize_t
@@ -241,23 +247,8 @@ expression_text(Span host, const Span *path)
 static PyObject *
 expression_digest(Span host, const Span *path)
 {
-    PyObject *hash = PyBytes_FromStringAndSize(NULL, 32);
-    if (hash == NULL) {
-        return NULL;
-    }
-    unsigned int size = 0;
-    int ok = EVP_DigestInit_ex(context, sha256, NULL) == 1
-             && EVP_DigestUpdate(context, host.at, (size_t)host.len) == 1;
-    for (int i = 0; ok && i < 3; i++) {
-        ok = EVP_DigestUpdate(context, path[i].at, (size_t)path[i].len) == 1;
-    }
-    if (!ok || EVP_DigestFinal_ex(context, (unsigned char *)PyBytes_AS_STRING(hash), &size) != 1
-        || size != 32) {
-        Py_DECREF(hash);
-        PyErr_SetString(PyExc_RuntimeError, "OpenSSL could not digest with SHA-256");
-        return NULL;
-    }
-    return hash;
+    const Span spans[4] = {host, path[0], path[1], path[2]};
+    return digest(spans, 4);
 }
 
 /* item() of every lookup expression of canonical, in order, as a list (or a tuple); None for
