@@ -155,8 +155,10 @@ class Pass:
                 facts = gateway.inspect(url)
                 if facts.canonical is not None:
                     at = start + i / 1000
-                    share = (str(i), sender, (recipient,), facts.canonical, facts.platform_id, at)
-                    counts = counter.observe(make_share(share), plan)
+                    share = make_share(
+                        str(i), sender, (recipient,), facts.canonical, facts.platform_id, at
+                    )
+                    counts = counter.observe(share, plan)
                     forwards = counts.forwards
             d = gateway.decide(url, channel="private_chat", sender=sender, at=AT, forwards=forwards)
             blocked += d.treatment == "blocked"

@@ -120,7 +120,7 @@ class Accounts:
         now = self._clock()
         sender_key = self.key(sender)
         targets = tuple(self.key(r) for r in recipients)
-        share = make_share((event, sender_key, targets, link, platform, now.timestamp()))
+        share = make_share(event, sender_key, targets, link, platform, now.timestamp())
         counts = self.counting.observe(share, plan)
         if not params.thresholds:
             return counts, None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import weakref
 from datetime import timedelta
 from typing import Any
 
@@ -191,3 +193,84 @@ def test_a_sighting_is_forgotten_only_with_the_event_that_made_it() -> None:
     # a and b both still counted for s1's link in the 30 s window: a's latest sighting (e3)
     # has not left it.
     assert counted[("link_recipients", timedelta(seconds=30))] == 2
+
+
+def test_a_counter_counts_through_its_gate_and_checks_memory_on_time() -> None:
+    """Past its first share of a plan, a counter's ``observe`` is the compiled gate: shares of
+    that plan go to the windows directly, with the same counts as the Python windows, and
+    the locked path takes the share when the memory check is due and when the plan changes."""
+    compiled()
+    from linkgate.enforcement._windows import Gate
+
+    fast, slow = counters.LocalCounter(), counters.LocalCounter(windows=counters._PyWindows)
+    other = CountPlan.of([("shares", timedelta(minutes=10))], ())
+    t = 1_780_000_000.0
+    for i in range(3 * counters._CHECK_EVERY):
+        plan = other if i in (5, 6, 2000) else PLAN
+        share = Share(f"e{i}", f"s{i % 7}", (f"r{i % 13}",), f"l{i % 5}", "jd", t + i)
+        assert fast.observe(share, plan) == slow.observe(share, plan)
+        gate = fast.observe
+        assert isinstance(gate, Gate) and gate.left >= 1
+        if i in (5, 7, 2000, 2001):  # the plan changed: a new gate, its countdown full
+            assert gate.left == counters._CHECK_EVERY
+        elif i == 6:  # the same plan again: through the gate
+            assert gate.left == counters._CHECK_EVERY - 1
+    assert not isinstance(slow.observe, Gate)  # the Python windows count under the lock
+
+
+def test_a_gate_counts_down_to_the_locked_path() -> None:
+    compiled()
+    counter = counters.LocalCounter()
+    t = 1_780_000_000.0
+    calls: list[int] = []
+    counter.observe(Share("e", "s", ("r",), "l", "jd", t), PLAN)
+    gate = counter.observe
+    locked = counter._observe
+
+    def counted_locked(share: Share, plan: CountPlan) -> Counts:
+        calls.append(1)
+        return locked(share, plan)
+
+    from linkgate.enforcement._windows import Gate
+
+    mine = Gate(counter._windows, PLAN, 3, counted_locked)
+    for i in range(3):
+        mine(Share(f"e{i}", "s", ("r",), "l", "jd", t + i), PLAN)
+    assert (len(calls), mine.left) == (1, 0)  # two straight to the windows, the third locked
+    mine(Share("x", "s", ("r",), "l", "jd", t + 9), other_plan := CountPlan.of([], ()))
+    assert len(calls) == 2 and other_plan is not PLAN  # another plan is never counted here
+    with pytest.raises(TypeError):
+        Gate(counter._windows, PLAN, 3, "not callable")
+    with pytest.raises(TypeError):
+        Gate(object(), PLAN, 3, counted_locked)
+    assert gate is not mine
+
+
+def test_a_dropped_counter_is_collected_with_its_gate() -> None:
+    """The gate refers to its counter's locked path, and the counter to its gate: a cycle
+    the garbage collector frees."""
+    compiled()
+    counter = counters.LocalCounter()
+    counter.observe(Share("e", "s", ("r",), "l", "jd", 1e9), PLAN)
+    gone = weakref.ref(counter)
+    del counter
+    gc.collect()
+    assert gone() is None
+
+
+def test_shares_are_built_in_one_compiled_call() -> None:
+    compiled()
+    from linkgate.enforcement._windows import Builder
+
+    made = counters.make_share("e", "s", ("r",), "l", None, 1.5)
+    assert type(made) is Share and made == Share("e", "s", ("r",), "l", None, 1.5)
+    assert made.platform is None and made.at == 1.5
+    assert isinstance(counters.make_share, Builder)
+    with pytest.raises(TypeError, match="6 positional arguments"):
+        counters.make_share("e", "s", ("r",), "l", None)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        counters.make_share("e", "s", ("r",), "l", None, at=1.5)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        Builder(list, 2)
+    with pytest.raises(TypeError):
+        Builder(tuple, 2)

@@ -27,6 +27,7 @@
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -809,6 +810,187 @@ static PyTypeObject WindowsType = {
     .tp_as_sequence = &Windows_as_sequence,
 };
 
+/*
+ * A Gate is LocalCounter's observe while its compiled windows serve one plan:
+ * gate(share, plan) counts the share in the windows directly when plan is the
+ * gate's and its countdown has not run out, and otherwise hands the call to
+ * slow(share, plan) (LocalCounter's locked path, which starts new windows for
+ * a new plan, checks the memory bound and installs the next gate). It holds
+ * a reference to slow, a bound method of the counter that holds the gate: a
+ * cycle, so the gate takes part in the garbage collector's passes (it is one
+ * small object per counter).
+ */
+typedef struct {
+    PyObject_HEAD
+    Windows *windows;
+    PyObject *plan;
+    PyObject *slow;
+    Py_ssize_t left; /* calls until the next one goes to slow */
+    vectorcallfunc vectorcall;
+} Gate;
+
+static PyObject *
+Gate_vectorcall(Gate *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    if (PyVectorcall_NARGS(nargsf) == 2 && kwnames == NULL && args[1] == self->plan
+        && --self->left > 0) {
+        return Windows_observe(self->windows, args[0]);
+    }
+    return PyObject_Vectorcall(self->slow, args, nargsf, kwnames);
+}
+
+static PyObject *
+Gate_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    static char *names[] = {"windows", "plan", "left", "slow", NULL};
+    PyObject *windows, *plan, *slow;
+    Py_ssize_t left;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!OnO:Gate", names, &WindowsType, &windows,
+                                     &plan, &left, &slow)) {
+        return NULL;
+    }
+    if (!PyCallable_Check(slow)) {
+        PyErr_SetString(PyExc_TypeError, "slow must be callable");
+        return NULL;
+    }
+    Gate *self = (Gate *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->windows = (Windows *)Py_NewRef(windows);
+    self->plan = Py_NewRef(plan);
+    self->slow = Py_NewRef(slow);
+    self->left = left;
+    self->vectorcall = (vectorcallfunc)Gate_vectorcall;
+    return (PyObject *)self;
+}
+
+static int
+Gate_traverse(Gate *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->windows);
+    Py_VISIT(self->plan);
+    Py_VISIT(self->slow);
+    return 0;
+}
+
+static int
+Gate_clear(Gate *self)
+{
+    Py_CLEAR(self->windows);
+    Py_CLEAR(self->plan);
+    Py_CLEAR(self->slow);
+    return 0;
+}
+
+static void
+Gate_dealloc(Gate *self)
+{
+    PyObject_GC_UnTrack(self);
+    Gate_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyObject *
+Gate_left(Gate *self, void *Py_UNUSED(closure))
+{
+    return PyLong_FromSsize_t(self->left);
+}
+
+static PyGetSetDef Gate_getset[] = {
+    {"left", (getter)Gate_left, NULL, "Calls until the next one goes to slow.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject GateType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "linkgate.enforcement._windows.Gate",
+    .tp_doc = "Gate(windows, plan, left, slow): observe(share, plan) straight into windows.",
+    .tp_basicsize = sizeof(Gate),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_new = Gate_new,
+    .tp_dealloc = (destructor)Gate_dealloc,
+    .tp_traverse = (traverseproc)Gate_traverse,
+    .tp_clear = (inquiry)Gate_clear,
+    .tp_call = PyVectorcall_Call,
+    .tp_vectorcall_offset = offsetof(Gate, vectorcall),
+    .tp_getset = Gate_getset,
+};
+
+/*
+ * A Builder makes instances of one tuple subclass (a named tuple: Share) from
+ * its fields as positional arguments, in one call: the subclass's own
+ * allocation, then the fields, as tuple.__new__ leaves them (without the plain
+ * tuple it makes first, and without an argument tuple).
+ */
+typedef struct {
+    PyObject_HEAD
+    PyTypeObject *type;
+    Py_ssize_t size;
+    vectorcallfunc vectorcall;
+} Builder;
+
+static PyObject *
+Builder_vectorcall(Builder *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    Py_ssize_t n = PyVectorcall_NARGS(nargsf);
+    if (n != self->size || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) > 0)) {
+        PyErr_Format(PyExc_TypeError, "%s takes %zd positional arguments (%zd given)",
+                     self->type->tp_name, self->size, n);
+        return NULL;
+    }
+    PyObject *out = self->type->tp_alloc(self->type, n);
+    if (out == NULL) {
+        return NULL;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyTuple_SET_ITEM(out, i, Py_NewRef(args[i]));
+    }
+    return out;
+}
+
+static PyObject *
+Builder_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    static char *names[] = {"type", "size", NULL};
+    PyObject *of;
+    Py_ssize_t size;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!n:Builder", names, &PyType_Type, &of,
+                                     &size)) {
+        return NULL;
+    }
+    if (!PyType_IsSubtype((PyTypeObject *)of, &PyTuple_Type) || (PyTypeObject *)of == &PyTuple_Type
+        || size < 0) {
+        PyErr_SetString(PyExc_TypeError, "Builder(type, size) takes a subclass of tuple");
+        return NULL;
+    }
+    Builder *self = (Builder *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->type = (PyTypeObject *)Py_NewRef(of);
+    self->size = size;
+    self->vectorcall = (vectorcallfunc)Builder_vectorcall;
+    return (PyObject *)self;
+}
+
+static void
+Builder_dealloc(Builder *self)
+{
+    Py_XDECREF(self->type);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyTypeObject BuilderType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "linkgate.enforcement._windows.Builder",
+    .tp_doc = "Builder(type, size)(*fields): a new instance of a tuple subclass.",
+    .tp_basicsize = sizeof(Builder),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_new = Builder_new,
+    .tp_dealloc = (destructor)Builder_dealloc,
+    .tp_call = PyVectorcall_Call,
+    .tp_vectorcall_offset = offsetof(Builder, vectorcall),
+};
+
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "linkgate.enforcement._windows",
@@ -819,18 +1001,17 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__windows(void)
 {
-    if (PyType_Ready(&WindowsType) < 0) {
-        return NULL;
-    }
+    PyTypeObject *types[] = {&WindowsType, &GateType, &BuilderType};
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) {
         return NULL;
     }
-    Py_INCREF(&WindowsType);
-    if (PyModule_AddObject(m, "Windows", (PyObject *)&WindowsType) < 0) {
-        Py_DECREF(&WindowsType);
-        Py_DECREF(m);
-        return NULL;
+    for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+        const char *name = strrchr(types[i]->tp_name, '.') + 1;
+        if (PyType_Ready(types[i]) < 0 || PyModule_AddObjectRef(m, name, (PyObject *)types[i]) < 0) {
+            Py_DECREF(m);
+            return NULL;
+        }
     }
     return m;
 }

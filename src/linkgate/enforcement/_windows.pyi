@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from typing import Any
 
 from linkgate.enforcement.counters import Share
@@ -14,3 +15,23 @@ class Windows:
     def __len__(self) -> int: ...
     def observe(self, share: Share) -> Counts: ...
     def live(self) -> list[tuple[dict[str, int], dict[str, float], int]]: ...
+
+class Gate:
+    """``observe(share, plan)`` straight into ``windows`` while ``plan`` is the gate's and
+    its countdown lasts; every other call goes to ``slow``."""
+
+    left: int
+    def __init__(
+        self,
+        windows: Windows,
+        plan: object,
+        left: int,
+        slow: Callable[[Share, Any], Counts],
+    ) -> None: ...
+    def __call__(self, share: Share, plan: Any) -> Counts: ...
+
+class Builder:
+    """``Builder(cls, size)(*fields)``: a new instance of the tuple subclass ``cls``."""
+
+    def __init__(self, type: type[tuple[Any, ...]], size: int) -> None: ...
+    def __call__(self, *fields: Any) -> Any: ...
