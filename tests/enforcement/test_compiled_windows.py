@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import weakref
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -274,3 +275,55 @@ def test_shares_are_built_in_one_compiled_call() -> None:
         Builder(list, 2)
     with pytest.raises(TypeError):
         Builder(tuple, 2)
+
+
+def test_compiled_answers_are_read_only_mappings_of_the_same_counts() -> None:
+    """The compiled windows file their counts in Tallies: read-only mappings equal to the
+    dicts the Python windows answer with, and read the same way by every consumer."""
+    compiled()
+    from linkgate.enforcement._windows import Tally
+
+    share = Share("e", "s", ("a", "b"), "https://a.top/x", "jd", 1e9)
+    got = compiled()(PLAN.steps, Counts).observe(share)
+    want = counters._PyWindows(PLAN.steps, Counts).observe(share)
+    by, forwards = got
+    assert isinstance(by, Tally) and isinstance(by, Mapping) and not isinstance(by, dict)
+    assert by == want.by and want.by == by
+    assert (by != want.by) is False and (want.by != by) is False
+    assert forwards == want.forwards and dict(forwards) == want.forwards
+    assert list(by) == list(want.by) and list(by.items()) == list(want.by.items())
+    assert list(by.keys()) == list(want.by.keys()) and list(by.values()) == list(want.by.values())
+    assert len(by) == len(want.by) and by.copy() == want.by and type(by.copy()) is dict
+    key = ("link_recipients", timedelta(seconds=30))
+    assert by[key] == 2 and by[("link_recipients", timedelta(seconds=30))] == 2  # an equal key
+    assert key in by and ("shares", timedelta(days=9)) not in by
+    assert got.get("link_recipients", timedelta(seconds=30)) == 2
+    assert by.get(("nothing", WINDOWS[0])) is None and by.get(("nothing", WINDOWS[0]), 0) == 0
+    with pytest.raises(KeyError):
+        by[("nothing", WINDOWS[0])]
+    with pytest.raises(TypeError):
+        by[{}]  # type: ignore[index]  # unhashable, as a dict says
+    with pytest.raises(TypeError):
+        [] in by  # noqa: B015
+    with pytest.raises(TypeError):
+        hash(by)
+    with pytest.raises(TypeError):
+        by[key] = 3  # type: ignore[index]
+    assert by != {**want.by, key: 3} and by != {} and by != [] and bool(by)
+    assert repr(by) == f"Tally({want.by!r})"
+    # A link of no platform: no platform counts filed, as the Python windows file none.
+    bare = Share("e", "s", ("a",), "https://a.top/x", None, 1e9)
+    got_bare = compiled()(PLAN.steps, Counts).observe(bare)
+    assert got_bare == counters._PyWindows(PLAN.steps, Counts).observe(bare)
+    assert all(measure != "platform_recipients" for measure, _ in got_bare.by)
+    # A plan of no counts answers empty mappings, which read as false.
+    empty = compiled()((), Counts).observe(share)
+    assert not empty.by and not empty.forwards and empty == Counts()
+
+
+def test_a_key_filed_twice_keeps_one_entry_as_a_dict_does() -> None:
+    steps = ((2, ("shares", WINDOWS[0]), 30.0), (2, ("shares", WINDOWS[0]), 600.0))
+    share = Share("e", "s", ("a",), "l", "jd", 1e9)
+    got = compiled()(steps, Counts).observe(share)
+    assert got == counters._PyWindows(steps, Counts).observe(share)
+    assert len(got.by) == 1

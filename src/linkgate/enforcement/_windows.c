@@ -280,7 +280,8 @@ typedef struct {
     int kind;
     double seconds;
     PyObject *out;        /* where the count is filed in the answer */
-    Py_hash_t out_hash;   /* its hash, taken once */
+    Py_ssize_t slot;      /* its place in the answer's keys (Windows.by_keys or forward_keys) */
+    Py_ssize_t slot_no_platform; /* in Windows.by_keys_no_platform; -1 for a platform count */
     Table count[SHARDS];  /* key -> tally */
     Table last[SHARDS];   /* pair -> sighting (distinct counts) */
     Block *first, *final; /* the queue: first->events[head] to final->events[tail] */
@@ -292,6 +293,9 @@ typedef struct {
     Py_ssize_t n;
     Window *windows;
     PyObject *counts_type; /* linkgate.enforcement.spam.Counts */
+    /* The answer's keys, in the plan's order: the counts filed in Counts.by (for a link
+       of no platform, without the platform's counts) and in Counts.forwards. */
+    PyObject *by_keys, *by_keys_no_platform, *forward_keys;
     uint64_t hash_mask;    /* all ones; fewer bits in tests, to make hashes collide */
 } Windows;
 
@@ -438,24 +442,233 @@ done:
     return result;
 }
 
-/* Python's dict call that takes a key's hash instead of asking the key again. */
-#if PY_VERSION_HEX < 0x030D0000
-#define SET_KNOWN_HASH(d, k, v, h) _PyDict_SetItem_KnownHash((d), (k), (v), (h))
-#else
-#define SET_KNOWN_HASH(d, k, v, h) PyDict_SetItem((d), (k), (v))
-#endif
+/*
+ * A Tally is one half of an answer (Counts.by or Counts.forwards): a read-only
+ * mapping from the plan's output keys to counts. It holds the window set's
+ * tuple of keys and the counts as C integers, so an answer is two small
+ * allocations, where dicts cost a keys table and an insertion per count (a
+ * third of a share's work). Lookups scan the keys (a plan has a handful),
+ * comparing identity, then hash and equality, as a dict does. The module that
+ * uses it registers it as a collections.abc.Mapping.
+ */
+typedef struct {
+    PyObject_VAR_HEAD
+    PyObject *keys; /* a tuple; ob_size is its length */
+    long long values[1];
+} Tally;
+
+static PyTypeObject TallyType;
+
+static Tally *
+tally_new(PyObject *keys)
+{
+    Py_ssize_t n = PyTuple_GET_SIZE(keys);
+    Tally *t = PyObject_NewVar(Tally, &TallyType, n);
+    if (t != NULL) {
+        t->keys = Py_NewRef(keys);
+        memset(t->values, 0, sizeof(long long) * (size_t)n);
+    }
+    return t;
+}
+
+static void
+Tally_dealloc(Tally *self)
+{
+    Py_XDECREF(self->keys);
+    PyObject_Free(self);
+}
+
+/* The index of key, -1 when absent, -2 with an exception set. */
+static Py_ssize_t
+tally_find(Tally *self, PyObject *key)
+{
+    Py_ssize_t n = Py_SIZE(self);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (PyTuple_GET_ITEM(self->keys, i) == key) {
+            return i;
+        }
+    }
+    Py_hash_t hash = PyObject_Hash(key);
+    if (hash == -1) {
+        return -2;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *mine = PyTuple_GET_ITEM(self->keys, i);
+        Py_hash_t h = PyObject_Hash(mine);
+        if (h == -1) {
+            return -2;
+        }
+        if (h == hash) {
+            int same = PyObject_RichCompareBool(mine, key, Py_EQ);
+            if (same != 0) {
+                return same > 0 ? i : -2;
+            }
+        }
+    }
+    return -1;
+}
+
+static Py_ssize_t
+Tally_length(Tally *self)
+{
+    return Py_SIZE(self);
+}
+
+static PyObject *
+Tally_subscript(Tally *self, PyObject *key)
+{
+    Py_ssize_t i = tally_find(self, key);
+    if (i >= 0) {
+        return PyLong_FromLongLong(self->values[i]);
+    }
+    if (i == -1) {
+        PyErr_SetObject(PyExc_KeyError, key);
+    }
+    return NULL;
+}
 
 static int
-file_count(PyObject *into, const Window *w, long long n)
+Tally_contains(Tally *self, PyObject *key)
 {
-    PyObject *value = PyLong_FromLongLong(n);
-    if (value == NULL) {
-        return -1;
-    }
-    int rc = SET_KNOWN_HASH(into, w->out, value, w->out_hash);
-    Py_DECREF(value);
-    return rc;
+    Py_ssize_t i = tally_find(self, key);
+    return i >= 0 ? 1 : (i == -1 ? 0 : -1);
 }
+
+static PyObject *
+Tally_get(Tally *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs < 1 || nargs > 2) {
+        PyErr_Format(PyExc_TypeError, "get expected 1 or 2 arguments, got %zd", nargs);
+        return NULL;
+    }
+    Py_ssize_t i = tally_find(self, args[0]);
+    if (i >= 0) {
+        return PyLong_FromLongLong(self->values[i]);
+    }
+    if (i == -1) {
+        return Py_NewRef(nargs == 2 ? args[1] : Py_None);
+    }
+    return NULL;
+}
+
+/* The same counts as a new dict. */
+static PyObject *
+Tally_dict(Tally *self, PyObject *Py_UNUSED(ignored))
+{
+    PyObject *out = PyDict_New();
+    for (Py_ssize_t i = 0; out != NULL && i < Py_SIZE(self); i++) {
+        PyObject *value = PyLong_FromLongLong(self->values[i]);
+        if (value == NULL || PyDict_SetItem(out, PyTuple_GET_ITEM(self->keys, i), value) < 0) {
+            Py_CLEAR(out);
+        }
+        Py_XDECREF(value);
+    }
+    return out;
+}
+
+/* keys(), values() and items() as the dict's views. */
+static PyObject *
+tally_view(Tally *self, const char *name)
+{
+    PyObject *d = Tally_dict(self, NULL);
+    if (d == NULL) {
+        return NULL;
+    }
+    PyObject *view = PyObject_CallMethod(d, name, NULL);
+    Py_DECREF(d);
+    return view;
+}
+
+static PyObject *
+Tally_keys(Tally *self, PyObject *Py_UNUSED(ignored))
+{
+    return tally_view(self, "keys");
+}
+
+static PyObject *
+Tally_values(Tally *self, PyObject *Py_UNUSED(ignored))
+{
+    return tally_view(self, "values");
+}
+
+static PyObject *
+Tally_items(Tally *self, PyObject *Py_UNUSED(ignored))
+{
+    return tally_view(self, "items");
+}
+
+static PyObject *
+Tally_iter(Tally *self)
+{
+    return PyObject_GetIter(self->keys);
+}
+
+/* Equal to any mapping with the same keys and counts, as a dict of them would be. */
+static PyObject *
+Tally_richcompare(Tally *self, PyObject *other, int op)
+{
+    if ((op != Py_EQ && op != Py_NE) || !PyObject_HasAttrString(other, "keys")) {
+        Py_RETURN_NOTIMPLEMENTED;
+    }
+    PyObject *mine = Tally_dict(self, NULL);
+    if (mine == NULL) {
+        return NULL;
+    }
+    PyObject *theirs = Py_TYPE(other) == &TallyType ? Tally_dict((Tally *)other, NULL)
+                       : PyDict_Check(other)        ? Py_NewRef(other)
+                                                    : PyObject_CallOneArg((PyObject *)&PyDict_Type, other);
+    PyObject *result = theirs == NULL ? NULL : PyObject_RichCompare(mine, theirs, op);
+    Py_DECREF(mine);
+    Py_XDECREF(theirs);
+    return result;
+}
+
+static PyObject *
+Tally_repr(Tally *self)
+{
+    PyObject *d = Tally_dict(self, NULL);
+    if (d == NULL) {
+        return NULL;
+    }
+    PyObject *out = PyUnicode_FromFormat("Tally(%R)", d);
+    Py_DECREF(d);
+    return out;
+}
+
+static PyMappingMethods Tally_as_mapping = {
+    .mp_length = (lenfunc)Tally_length,
+    .mp_subscript = (binaryfunc)Tally_subscript,
+};
+
+static PySequenceMethods Tally_as_sequence = {
+    .sq_contains = (objobjproc)Tally_contains,
+};
+
+static PyMethodDef Tally_methods[] = {
+    {"get", (PyCFunction)(void (*)(void))Tally_get, METH_FASTCALL,
+     "The count filed under a key, or the default (None)."},
+    {"keys", (PyCFunction)Tally_keys, METH_NOARGS, "The keys, as a dict's view."},
+    {"values", (PyCFunction)Tally_values, METH_NOARGS, "The counts, as a dict's view."},
+    {"items", (PyCFunction)Tally_items, METH_NOARGS, "(key, count) pairs, as a dict's view."},
+    {"copy", (PyCFunction)Tally_dict, METH_NOARGS, "The same counts as a new dict."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject TallyType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "linkgate.enforcement._windows.Tally",
+    .tp_doc = "Counts by key, read-only: one half of a compiled answer.",
+    .tp_basicsize = offsetof(Tally, values),
+    .tp_itemsize = sizeof(long long),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_dealloc = (destructor)Tally_dealloc,
+    .tp_repr = (reprfunc)Tally_repr,
+    .tp_as_mapping = &Tally_as_mapping,
+    .tp_as_sequence = &Tally_as_sequence,
+    .tp_hash = PyObject_HashNotImplemented,
+    .tp_richcompare = (richcmpfunc)Tally_richcompare,
+    .tp_iter = (getiterfunc)Tally_iter,
+    .tp_methods = Tally_methods,
+};
 
 /* Ask for the memory one share will read before reading it: the slots of every key and
    pair it looks up, then the cells in those slots and in the events it expires. The
@@ -569,8 +782,9 @@ Windows_observe(Windows *self, PyObject *share)
     const uint64_t parts[3] = {str_hash(sender), str_hash(link),
                                platform == Py_None ? 0 : str_hash(platform)};
     prefetch_share(self, recipients, link, platform, now, parts);
-    PyObject *by = PyDict_New();
-    PyObject *forwards = PyDict_New();
+    int no_platform = platform == Py_None;
+    Tally *by = tally_new(no_platform ? self->by_keys_no_platform : self->by_keys);
+    Tally *forwards = by == NULL ? NULL : tally_new(self->forward_keys);
     PyObject *result = NULL;
     if (by == NULL || forwards == NULL) {
         goto done;
@@ -588,8 +802,12 @@ Windows_observe(Windows *self, PyObject *share)
             if (t == NULL || queue_push(w, now, t, NULL) < 0) {
                 goto done;
             }
-            if (file_count(w->kind == SHARES ? by : forwards, w, ++t->n) < 0) {
-                goto done;
+            ++t->n;
+            if (w->kind == FORWARDS) {
+                forwards->values[w->slot] = t->n;
+            }
+            else {
+                by->values[no_platform ? w->slot_no_platform : w->slot] = t->n;
             }
             continue;
         }
@@ -598,15 +816,16 @@ Windows_observe(Windows *self, PyObject *share)
             continue;
         }
         long long n = window_distinct(self, w, sender, subject, hash, recipients, now);
-        if (n < 0 || file_count(by, w, n) < 0) {
+        if (n < 0) {
             goto done;
         }
+        by->values[no_platform ? w->slot_no_platform : w->slot] = n;
     }
     /* Counts(by, forwards), made as tuple.__new__ makes a tuple subclass's instance. */
     result = ((PyTypeObject *)self->counts_type)->tp_alloc((PyTypeObject *)self->counts_type, 2);
     if (result != NULL) {
-        PyTuple_SET_ITEM(result, 0, Py_NewRef(by));
-        PyTuple_SET_ITEM(result, 1, Py_NewRef(forwards));
+        PyTuple_SET_ITEM(result, 0, Py_NewRef((PyObject *)by));
+        PyTuple_SET_ITEM(result, 1, Py_NewRef((PyObject *)forwards));
     }
 done:
     Py_XDECREF(by);
@@ -649,7 +868,29 @@ Windows_dealloc(Windows *self)
 {
     Windows_free_windows(self);
     Py_XDECREF(self->counts_type);
+    Py_XDECREF(self->by_keys);
+    Py_XDECREF(self->by_keys_no_platform);
+    Py_XDECREF(self->forward_keys);
     Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* The place of key among keys (a list), added at the end if it is not there (as a dict
+   keeps one entry per key, the first key object and the last count filed); -1 with an
+   exception set. */
+static Py_ssize_t
+file_key(PyObject *keys, PyObject *key)
+{
+    Py_ssize_t n = PyList_GET_SIZE(keys);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        int same = PyObject_RichCompareBool(PyList_GET_ITEM(keys, i), key, Py_EQ);
+        if (same != 0) {
+            return same > 0 ? i : -1;
+        }
+    }
+    if (PyObject_Hash(key) == -1 || PyList_Append(keys, key) < 0) {
+        return -1;
+    }
+    return n;
 }
 
 static PyObject *
@@ -677,6 +918,12 @@ Windows_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     self->hash_mask = hash_bits == 64 ? ~(uint64_t)0 : (((uint64_t)1 << hash_bits) - 1);
     Py_INCREF(counts_type);
     self->counts_type = counts_type;
+    PyObject *by_keys = PyList_New(0);
+    PyObject *by_keys_no_platform = PyList_New(0);
+    PyObject *forward_keys = PyList_New(0);
+    if (by_keys == NULL || by_keys_no_platform == NULL || forward_keys == NULL) {
+        goto fail;
+    }
     Py_ssize_t n = PyTuple_GET_SIZE(steps);
     self->windows = PyMem_New(Window, n);
     if (self->windows == NULL) {
@@ -699,15 +946,30 @@ Windows_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
             PyErr_Format(PyExc_ValueError, "unknown count kind %d", w->kind);
             goto fail;
         }
-        w->out_hash = PyObject_Hash(out);
-        if (w->out_hash == -1) {
-            goto fail;
-        }
         Py_INCREF(out);
         w->out = out;
+        w->slot = file_key(w->kind == FORWARDS ? forward_keys : by_keys, out);
+        w->slot_no_platform = w->kind == FORWARDS || w->kind == PLATFORM
+                                  ? (w->kind == FORWARDS ? w->slot : -1)
+                                  : file_key(by_keys_no_platform, out);
+        if (w->slot < 0 || (w->kind != PLATFORM && w->slot_no_platform < 0)) {
+            goto fail;
+        }
     }
+    self->by_keys = PyList_AsTuple(by_keys);
+    self->by_keys_no_platform = PyList_AsTuple(by_keys_no_platform);
+    self->forward_keys = PyList_AsTuple(forward_keys);
+    if (self->by_keys == NULL || self->by_keys_no_platform == NULL || self->forward_keys == NULL) {
+        goto fail;
+    }
+    Py_DECREF(by_keys);
+    Py_DECREF(by_keys_no_platform);
+    Py_DECREF(forward_keys);
     return (PyObject *)self;
 fail:
+    Py_XDECREF(by_keys);
+    Py_XDECREF(by_keys_no_platform);
+    Py_XDECREF(forward_keys);
     Py_DECREF(self);
     return NULL;
 }
@@ -1001,7 +1263,7 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__windows(void)
 {
-    PyTypeObject *types[] = {&WindowsType, &GateType, &BuilderType};
+    PyTypeObject *types[] = {&WindowsType, &GateType, &BuilderType, &TallyType};
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) {
         return NULL;

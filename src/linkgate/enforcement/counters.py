@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, Final, NamedTuple, Protocol, cast
@@ -310,8 +310,12 @@ except ImportError:  # not compiled here (no C compiler at install): the same co
     _make_windows: Callable[[tuple[Step, ...], type[Counts]], Windows] = _PyWindows
     _Gate = None
 else:
+    from linkgate.enforcement._windows import Tally
+
     COMPILED = True
     _make_windows = _CWindows
+    # The compiled windows' answers hold their counts in Tallies: read-only mappings.
+    Mapping.register(Tally)
 
 
 class LocalCounter:
