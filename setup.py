@@ -3,7 +3,8 @@
 Every extension is optional: where they cannot be compiled, linkgate counts shares with the
 pure-Python windows of :mod:`linkgate.enforcement.counters`, which give the same counts, cuts
 parsed links into their components in Python (:mod:`linkgate.urls.parse`), with the same
-results, and leaves its cached records to the garbage collector (:mod:`linkgate.records`).
+results, leaves its cached records to the garbage collector and builds its hot records with
+generated Python (:mod:`linkgate.records`).
 """
 
 from setuptools import Extension, setup
@@ -23,6 +24,11 @@ setup(
         Extension(
             "linkgate._untracked",
             ["src/linkgate/_untracked.c"],
+            optional=True,
+        ),
+        Extension(
+            "linkgate._slots",
+            ["src/linkgate/_slots.c"],
             optional=True,
         ),
         Extension(

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import pickle
+import sys
+import weakref
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from linkgate import records
 from linkgate.facts import UrlFacts
 from linkgate.policy.decision import Constraint, Decision
 from linkgate.policy.evaluator import Situation
 from linkgate.records import _compile, slot_builder
 from linkgate.urls.model import ParsedUrl
+from tests.services import compiled_or_skip
 
 AT = datetime(2021, 12, 1, 4, 0, tzinfo=UTC)
 
@@ -135,3 +139,78 @@ def test_fields_outside_init_get_their_default() -> None:
         memo: list[int] = dataclasses.field(default_factory=list, init=False)
 
     assert slot_builder(Factory) is Factory
+
+
+@pytest.mark.parametrize(("cls", "values"), SAMPLES, ids=lambda v: getattr(v, "__name__", ""))
+def test_the_generated_twin_builder_builds_the_same(
+    cls: type[Any], values: tuple[Any, ...]
+) -> None:
+    """Without the compiled builder, the generated one (a twin class, then ``__class__``)."""
+    names = tuple(f.name for f in dataclasses.fields(cls) if f.init)
+    slots = tuple(f.name for f in dataclasses.fields(cls))
+    twin = type(f"_{cls.__name__}Fields", (), {"__slots__": slots})
+    built = _compile(cls, names, twin)(*values)
+    assert type(built) is cls
+    assert built == cls(*values)
+
+
+def compiled_builder() -> Any:
+    compiled_or_skip(records.COMPILED_BUILDERS, "linkgate._slots")
+    from linkgate._slots import Builder
+
+    return Builder
+
+
+def test_the_compiled_builder_is_what_slot_builder_returns() -> None:
+    builder = compiled_builder()
+    for cls, _ in SAMPLES:
+        assert isinstance(slot_builder(cls), builder)
+
+
+def test_the_compiled_builder_holds_each_value_once_and_lets_it_go() -> None:
+    builder = compiled_builder()
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Pair:
+        a: object
+        b: object
+        memo: object = dataclasses.field(default=None, init=False)
+
+    marker, default = object(), object()
+    build = builder(Pair, ("a", "b"), (("memo", default),))
+    before = sys.getrefcount(marker), sys.getrefcount(default)
+    built = build(marker, marker)
+    assert (built.a, built.b, built.memo) == (marker, marker, default)
+    assert sys.getrefcount(marker) == before[0] + 2
+    kept = weakref.ref(built) if hasattr(built, "__weakref__") else None
+    del built
+    assert (sys.getrefcount(marker), sys.getrefcount(default)) == before
+    assert kept is None or kept() is None
+
+
+def test_the_compiled_builder_refuses_what_is_not_a_plain_slot() -> None:
+    builder = compiled_builder()
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Base:
+        a: int
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class Child(Base):
+        b: int
+
+    with pytest.raises(TypeError, match="no slot"):
+        builder(Base, ("nope",), ())
+    with pytest.raises(TypeError, match="no slot"):
+        builder(Child, ("a", "b"), ())  # the base's slot: not in Child's own namespace
+    with pytest.raises(TypeError, match="not a slot"):
+        builder(Base, ("__repr__",), ())
+    with pytest.raises(ValueError, match="named twice"):
+        builder(Base, ("a",), (("a", 1),))
+    with pytest.raises(TypeError):
+        builder(int, (), ())  # no slots at all: only a class of no names passes
+    build = builder(Base, ("a",), ())
+    with pytest.raises(TypeError, match="takes 1 positional"):
+        build()
+    with pytest.raises(TypeError, match="takes 1 positional"):
+        build(a=1)

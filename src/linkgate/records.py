@@ -70,6 +70,15 @@ collector would not free that cycle.
 UNTRACKED: bool = untracked is not _identity
 """Whether :func:`untracked` takes records out of the collector here (compiled)."""
 
+_SlotsBuilder: Callable[[type, tuple[str, ...], tuple[tuple[str, Any], ...]], Any] | None
+try:
+    from linkgate._slots import Builder as _SlotsBuilder
+except ImportError:  # not built here (no C compiler at install): the generated builders
+    _SlotsBuilder = None
+
+COMPILED_BUILDERS: bool = _SlotsBuilder is not None
+"""Whether :func:`slot_builder` builds in one compiled call here (``linkgate._slots``)."""
+
 
 def slot_builder(cls: type[T], *expected: str) -> Callable[..., T]:
     """``build(field_1, ..., field_n)``, equal to ``cls(field_1, ..., field_n)``.
@@ -95,6 +104,11 @@ def slot_builder(cls: type[T], *expected: str) -> Callable[..., T]:
         or any(not f.init and f.default is MISSING for f in every)
     ):
         return cls
+    if _SlotsBuilder is not None:
+        defaults = tuple((f.name, f.default) for f in every if not f.init)
+        compiled = cast(Callable[..., T], _SlotsBuilder(cls, names, defaults))
+        if type(compiled(*(None for _ in names))) is cls:
+            return compiled
     twin = type(f"_{cls.__name__}Fields", (), {"__slots__": slots})
     build = _compile(cls, names, twin)
     try:

@@ -323,6 +323,7 @@ def test_health_ready_metrics(api: Api) -> None:
     assert ready["url_parse"] == ("compiled" if parse.COMPILED else "python")
     assert ready["lookup_hashes"] == ("compiled" if canonical.COMPILED_LOOKUP else "python")
     assert ready["cache_records"] == ("untracked" if records.UNTRACKED else "tracked")
+    assert ready["record_builders"] == ("compiled" if records.COMPILED_BUILDERS else "python")
     decide(api, url=JD, channel="private_chat")
     metrics = api.client.get("/metrics").text
     assert 'linkgate_decisions_total{kind="share",treatment="rich_page"}' in metrics

@@ -55,6 +55,8 @@ async def readyz(request: Request) -> JSONResponse:
         "lookup_hashes": "compiled" if canonical.COMPILED_LOOKUP else "python",
         # Whether the link core's cached records are kept out of the collector's passes.
         "cache_records": "untracked" if records.UNTRACKED else "tracked",
+        # And whether the records built per link and per decision are built in one call.
+        "record_builders": "compiled" if records.COMPILED_BUILDERS else "python",
         "degraded": degraded,
         "events": {
             "pending": runtime.events.pending,
