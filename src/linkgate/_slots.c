@@ -9,6 +9,11 @@
  * Each slot is written where the class's member descriptor for that name says
  * it lives; a name that is not a plain object slot of cls is refused when the
  * builder is made.
+ *
+ * For a subclass of tuple (a named tuple), names are its fields, in order: the
+ * builder makes the instance with the subclass's own allocation and puts the
+ * values in as its items, as tuple.__new__ leaves them (without the plain
+ * tuple that makes first, and without an argument tuple).
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -24,6 +29,7 @@ typedef struct {
     Py_ssize_t *offsets;    /* n + fixed offsets: the values' slots, then the defaults' */
     PyObject **defaults;    /* fixed values, owned */
     PyObject *name;         /* for messages: the class's qualified name */
+    int items;              /* a tuple subclass: the values are its items */
     vectorcallfunc vectorcall;
 } Builder;
 
@@ -36,9 +42,15 @@ Builder_vectorcall(Builder *self, PyObject *const *args, size_t nargsf, PyObject
                      self->name, self->n, n);
         return NULL;
     }
-    PyObject *out = self->type->tp_alloc(self->type, 0);
+    PyObject *out = self->type->tp_alloc(self->type, self->items ? n : 0);
     if (out == NULL) {
         return NULL;
+    }
+    if (self->items) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyTuple_SET_ITEM(out, i, Py_NewRef(args[i]));
+        }
+        return out;
     }
     char *base = (char *)out;
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -84,8 +96,13 @@ Builder_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         return NULL;
     }
     PyTypeObject *of = (PyTypeObject *)cls;
-    if (of->tp_itemsize != 0 || of->tp_alloc == NULL) {
-        PyErr_Format(PyExc_TypeError, "%s is not a class of fixed-size instances", of->tp_name);
+    int items = PyType_IsSubtype(of, &PyTuple_Type);
+    if (items ? of == &PyTuple_Type || PyTuple_GET_SIZE(defaults) > 0
+              : of->tp_itemsize != 0 || of->tp_alloc == NULL) {
+        PyErr_Format(PyExc_TypeError,
+                     "%s is neither a class of fixed-size instances nor a subclass of tuple "
+                     "(built without defaults)",
+                     of->tp_name);
         return NULL;
     }
     Builder *self = (Builder *)type->tp_alloc(type, 0);
@@ -93,6 +110,7 @@ Builder_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         return NULL;
     }
     self->type = (PyTypeObject *)Py_NewRef(cls);
+    self->items = items;
     self->n = PyTuple_GET_SIZE(names);
     Py_ssize_t fixed = PyTuple_GET_SIZE(defaults);
     self->name = PyObject_GetAttrString(cls, "__qualname__");
@@ -106,6 +124,10 @@ Builder_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     }
     for (Py_ssize_t i = 0; i < self->n; i++) {
         PyObject *name = PyTuple_GET_ITEM(names, i);
+        if (items && PyUnicode_Check(name)) {
+            self->offsets[i] = i; /* unused: the values are the items, in order */
+            continue;
+        }
         if (!PyUnicode_Check(name) || (self->offsets[i] = slot_offset(of, name)) < 0) {
             if (!PyErr_Occurred()) {
                 PyErr_SetString(PyExc_TypeError, "names are strings");
@@ -156,7 +178,8 @@ Builder_dealloc(Builder *self)
 
 static PyTypeObject BuilderType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "linkgate._slots.Builder",
-    .tp_doc = "Builder(cls, names, defaults)(*values): a new cls with those slots set.",
+    .tp_doc = "Builder(cls, names, defaults)(*values): a new cls with those slots (or, for a "
+              "tuple subclass, items) set.",
     .tp_basicsize = sizeof(Builder),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
     .tp_new = Builder_new,
@@ -168,7 +191,7 @@ static PyTypeObject BuilderType = {
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "linkgate._slots",
-    .m_doc = "Slotted records built in one compiled call (see linkgate.records).",
+    .m_doc = "Records built in one compiled call (see linkgate.records).",
     .m_size = -1,
 };
 

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from linkgate import records
 from linkgate.enforcement import counters
 from linkgate.enforcement.counters import CountPlan, Share
 from linkgate.enforcement.spam import Counts
@@ -260,8 +261,8 @@ def test_a_dropped_counter_is_collected_with_its_gate() -> None:
 
 
 def test_shares_are_built_in_one_compiled_call() -> None:
-    compiled()
-    from linkgate.enforcement._windows import Builder
+    compiled_or_skip(records.COMPILED_BUILDERS, "linkgate._slots")
+    from linkgate._slots import Builder
 
     made = counters.make_share("e", "s", ("r",), "l", None, 1.5)
     assert type(made) is Share and made == Share("e", "s", ("r",), "l", None, 1.5)
@@ -272,9 +273,9 @@ def test_shares_are_built_in_one_compiled_call() -> None:
     with pytest.raises(TypeError):
         counters.make_share("e", "s", ("r",), "l", None, at=1.5)  # type: ignore[call-arg]
     with pytest.raises(TypeError):
-        Builder(list, 2)
+        Builder(tuple, ("a", "b"), ())  # a subclass of tuple, not tuple itself
     with pytest.raises(TypeError):
-        Builder(tuple, 2)
+        Builder(Share, Share._fields, (("at", 1.0),))  # a tuple's items have no defaults
 
 
 def test_compiled_answers_are_read_only_mappings_of_the_same_counts() -> None:

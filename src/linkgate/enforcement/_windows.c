@@ -1178,81 +1178,6 @@ static PyTypeObject GateType = {
     .tp_getset = Gate_getset,
 };
 
-/*
- * A Builder makes instances of one tuple subclass (a named tuple: Share) from
- * its fields as positional arguments, in one call: the subclass's own
- * allocation, then the fields, as tuple.__new__ leaves them (without the plain
- * tuple it makes first, and without an argument tuple).
- */
-typedef struct {
-    PyObject_HEAD
-    PyTypeObject *type;
-    Py_ssize_t size;
-    vectorcallfunc vectorcall;
-} Builder;
-
-static PyObject *
-Builder_vectorcall(Builder *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
-{
-    Py_ssize_t n = PyVectorcall_NARGS(nargsf);
-    if (n != self->size || (kwnames != NULL && PyTuple_GET_SIZE(kwnames) > 0)) {
-        PyErr_Format(PyExc_TypeError, "%s takes %zd positional arguments (%zd given)",
-                     self->type->tp_name, self->size, n);
-        return NULL;
-    }
-    PyObject *out = self->type->tp_alloc(self->type, n);
-    if (out == NULL) {
-        return NULL;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {
-        PyTuple_SET_ITEM(out, i, Py_NewRef(args[i]));
-    }
-    return out;
-}
-
-static PyObject *
-Builder_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
-{
-    static char *names[] = {"type", "size", NULL};
-    PyObject *of;
-    Py_ssize_t size;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!n:Builder", names, &PyType_Type, &of,
-                                     &size)) {
-        return NULL;
-    }
-    if (!PyType_IsSubtype((PyTypeObject *)of, &PyTuple_Type) || (PyTypeObject *)of == &PyTuple_Type
-        || size < 0) {
-        PyErr_SetString(PyExc_TypeError, "Builder(type, size) takes a subclass of tuple");
-        return NULL;
-    }
-    Builder *self = (Builder *)type->tp_alloc(type, 0);
-    if (self == NULL) {
-        return NULL;
-    }
-    self->type = (PyTypeObject *)Py_NewRef(of);
-    self->size = size;
-    self->vectorcall = (vectorcallfunc)Builder_vectorcall;
-    return (PyObject *)self;
-}
-
-static void
-Builder_dealloc(Builder *self)
-{
-    Py_XDECREF(self->type);
-    Py_TYPE(self)->tp_free((PyObject *)self);
-}
-
-static PyTypeObject BuilderType = {
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "linkgate.enforcement._windows.Builder",
-    .tp_doc = "Builder(type, size)(*fields): a new instance of a tuple subclass.",
-    .tp_basicsize = sizeof(Builder),
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
-    .tp_new = Builder_new,
-    .tp_dealloc = (destructor)Builder_dealloc,
-    .tp_call = PyVectorcall_Call,
-    .tp_vectorcall_offset = offsetof(Builder, vectorcall),
-};
-
 static struct PyModuleDef module = {
     PyModuleDef_HEAD_INIT,
     .m_name = "linkgate.enforcement._windows",
@@ -1263,7 +1188,7 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__windows(void)
 {
-    PyTypeObject *types[] = {&WindowsType, &GateType, &BuilderType, &TallyType};
+    PyTypeObject *types[] = {&WindowsType, &GateType, &TallyType};
     PyObject *m = PyModule_Create(&module);
     if (m == NULL) {
         return NULL;
