@@ -10,8 +10,11 @@ meant for the few records built once per link or decision (``ParsedUrl``,
 ``UrlFacts``, ``Situation``, ``Decision``); everything else uses the class as
 usual.
 
-How: the builder fills an instance of a private *twin* class that has the
-very same slots but is not frozen, so each field is one plain slot store,
+How: where the install has a C compiler, the builder is compiled
+(``linkgate._slots.Builder``, :data:`COMPILED_BUILDERS`): one call that allocates the
+instance and writes each value where the class's own slot descriptor says it lives.
+Otherwise it is generated Python: it fills an instance of a private *twin* class that has
+the very same slots but is not frozen, so each field is one plain slot store,
 then turns the instance into the dataclass by assigning ``__class__`` (which
 Python allows between classes of identical layout). From then on it is an
 ordinary instance of the dataclass: frozen, compared, hashed, printed and
