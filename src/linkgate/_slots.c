@@ -124,14 +124,12 @@ Builder_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     }
     for (Py_ssize_t i = 0; i < self->n; i++) {
         PyObject *name = PyTuple_GET_ITEM(names, i);
-        if (items && PyUnicode_Check(name)) {
-            self->offsets[i] = i; /* unused: the values are the items, in order */
-            continue;
+        if (!PyUnicode_Check(name)) {
+            PyErr_SetString(PyExc_TypeError, "names are strings");
+            goto fail;
         }
-        if (!PyUnicode_Check(name) || (self->offsets[i] = slot_offset(of, name)) < 0) {
-            if (!PyErr_Occurred()) {
-                PyErr_SetString(PyExc_TypeError, "names are strings");
-            }
+        /* A tuple's values are its items, in order: no slots to find. */
+        if (!items && (self->offsets[i] = slot_offset(of, name)) < 0) {
             goto fail;
         }
     }
@@ -148,7 +146,7 @@ Builder_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
         self->fixed = i + 1;
     }
     /* Every slot set once: a slot named twice would leak its first value. */
-    for (Py_ssize_t i = 0; i < self->n + fixed; i++) {
+    for (Py_ssize_t i = 0; !items && i < self->n + fixed; i++) {
         for (Py_ssize_t j = 0; j < i; j++) {
             if (self->offsets[i] == self->offsets[j]) {
                 PyErr_SetString(PyExc_ValueError, "a slot is named twice");

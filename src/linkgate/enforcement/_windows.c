@@ -279,9 +279,10 @@ typedef struct Block {
 typedef struct {
     int kind;
     double seconds;
-    PyObject *out;        /* where the count is filed in the answer */
-    Py_ssize_t slot;      /* its place in the answer's keys (Windows.by_keys or forward_keys) */
-    Py_ssize_t slot_no_platform; /* in Windows.by_keys_no_platform; -1 for a platform count */
+    /* Where the count is filed in the answer: its place among Windows.forward_keys (a
+       forwards count) or Windows.by_keys, and among by_keys_no_platform for a link of no
+       platform (-1 for a platform count, which such a link does not have). */
+    Py_ssize_t slot, slot_no_platform;
     Table count[SHARDS];  /* key -> tally */
     Table last[SHARDS];   /* pair -> sighting (distinct counts) */
     Block *first, *final; /* the queue: first->events[head] to final->events[tail] */
@@ -795,6 +796,7 @@ Windows_observe(Windows *self, PyObject *share)
             window_trim(w, now - w->seconds);
         }
         uint64_t hash = key_hash(self, w, parts[0], parts[1], parts[2]);
+        long long n;
         if (w->kind >= SHARES) {
             PyObject *key = w->kind == SHARES ? sender : link;
             int made;
@@ -802,24 +804,20 @@ Windows_observe(Windows *self, PyObject *share)
             if (t == NULL || queue_push(w, now, t, NULL) < 0) {
                 goto done;
             }
-            ++t->n;
-            if (w->kind == FORWARDS) {
-                forwards->values[w->slot] = t->n;
+            n = ++t->n;
+        }
+        else {
+            PyObject *subject = w->kind == LINK ? link : platform;
+            if (subject == Py_None) {
+                continue;
             }
-            else {
-                by->values[no_platform ? w->slot_no_platform : w->slot] = t->n;
+            n = window_distinct(self, w, sender, subject, hash, recipients, now);
+            if (n < 0) {
+                goto done;
             }
-            continue;
         }
-        PyObject *subject = w->kind == LINK ? link : platform;
-        if (subject == Py_None) {
-            continue;
-        }
-        long long n = window_distinct(self, w, sender, subject, hash, recipients, now);
-        if (n < 0) {
-            goto done;
-        }
-        by->values[no_platform ? w->slot_no_platform : w->slot] = n;
+        Tally *into = w->kind == FORWARDS ? forwards : by;
+        into->values[no_platform ? w->slot_no_platform : w->slot] = n;
     }
     /* Counts(by, forwards), made as tuple.__new__ makes a tuple subclass's instance. */
     result = ((PyTypeObject *)self->counts_type)->tp_alloc((PyTypeObject *)self->counts_type, 2);
@@ -852,7 +850,6 @@ Windows_free_windows(Windows *self)
             PyMem_Free(b);
             b = next;
         }
-        Py_XDECREF(w->out);
         for (int k = 0; k < SHARDS; k++) {
             table_clear(&w->count[k]);
             table_clear(&w->last[k]);
@@ -946,12 +943,13 @@ Windows_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
             PyErr_Format(PyExc_ValueError, "unknown count kind %d", w->kind);
             goto fail;
         }
-        Py_INCREF(out);
-        w->out = out;
-        w->slot = file_key(w->kind == FORWARDS ? forward_keys : by_keys, out);
-        w->slot_no_platform = w->kind == FORWARDS || w->kind == PLATFORM
-                                  ? (w->kind == FORWARDS ? w->slot : -1)
-                                  : file_key(by_keys_no_platform, out);
+        if (w->kind == FORWARDS) {
+            w->slot = w->slot_no_platform = file_key(forward_keys, out);
+        }
+        else {
+            w->slot = file_key(by_keys, out);
+            w->slot_no_platform = w->kind == PLATFORM ? -1 : file_key(by_keys_no_platform, out);
+        }
         if (w->slot < 0 || (w->kind != PLATFORM && w->slot_no_platform < 0)) {
             goto fail;
         }
