@@ -28,9 +28,10 @@ from linkgate.lists.prefixes import PREFIX_LENGTH
 from linkgate.records import slot_builder, untracked
 from linkgate.urls import canonical, deception
 from linkgate.urls.canonical import canonicalize, expression_digests, expressions
-from linkgate.urls.deception import DeceptionDetector, HostSignals
+from linkgate.urls.deception import CLEAN_HOST, DeceptionDetector, HostSignals
 from linkgate.urls.model import InvalidUrl, ParsedUrl
 from linkgate.urls.parse import parse
+from linkgate.urls.quick import quick_link
 
 DEFAULT_CACHE_SIZE = 1 << 16
 HOST_CACHE_SIZE = 1 << 16
@@ -205,9 +206,15 @@ class Inspector:
         return cls(Registry.default(), PublicSuffix.load())
 
     def _inspect(self, raw: str) -> UrlFacts:
-        parsed = parse(raw)
-        if isinstance(parsed, InvalidUrl):
-            return _invalid(raw, parsed.code)
+        quick = quick_link(raw)
+        if quick is None:
+            found = parse(raw)
+            if isinstance(found, InvalidUrl):
+                return _invalid(raw, found.code)
+            parsed, canonical, plain = found, canonicalize(found), False
+        else:
+            parsed, quick_form, plain = quick
+            canonical = canonicalize(parsed) if quick_form is None else quick_form
         host_type = parsed.host_type
         if host_type == "domain":
             site = self._domain(parsed.hostname)
@@ -228,7 +235,7 @@ class Inspector:
                 raw,
                 True,
                 None,
-                canonicalize(parsed),
+                canonical,
                 parsed.scheme,
                 site.host,
                 site.host_unicode,
@@ -236,7 +243,9 @@ class Inspector:
                 site.is_ip,
                 platform,
                 link_kind,
-                self.detector.link_signals(parsed, site.signals),
+                ()
+                if plain and site.signals is CLEAN_HOST
+                else self.detector.link_signals(parsed, site.signals),
                 parsed,
                 mini_program,
             )

@@ -15,6 +15,14 @@
  * raises UnicodeEncodeError for text that is not encodable as UTF-8 (lone
  * surrogates). The components are exactly those parse._parse cuts, and the
  * tests compare the two on every input they have.
+ *
+ * link(raw) is the common chat link in one call (linkgate.urls.quick): ASCII text with
+ * nothing to strip, with an http(s) scheme or none (then http:// is assumed, as parse()
+ * does), is parsed as split() parses it, built into a
+ * ParsedUrl by the builder bind_link() was given, and returned with its canonical form
+ * when the Safe Browsing rules leave its parts as they are (canonical._canonical's first
+ * branch) and whether the link as typed raises no link-level deception signal
+ * (deception.plain_link). Any other text gives None: the caller takes the general way.
  */
 
 #define PY_SSIZE_T_CLEAN
@@ -148,6 +156,58 @@ host_type(const char *href, size_t len, const ada_url_components *c, size_t host
     return host_domain;
 }
 
+/* The WHATWG parse of data[:size], cut into parts[10] (new references; see split()).
+   Returns 1 when parsed, 0 when ada rejects the text, -1 with an exception set. */
+static int
+cut_parts(const char *data, size_t size, PyObject *parts[10])
+{
+    ada_url url = ada_parse(data, size);
+    ada_string h = ada_get_href(url);
+    if (h.length == 0) { /* ada serialises a failed parse as an empty href */
+        ada_free(url);
+        return 0;
+    }
+    ada_url_components c = *ada_get_components(url);
+    const char *href = h.data;
+    size_t len = h.length;
+    int ascii = is_ascii(href, len);
+    size_t query_end = c.hash_start != OMITTED ? c.hash_start : len;
+    size_t path_end = c.search_start != OMITTED ? c.search_start : query_end;
+    size_t host_a = c.host_start, host_b = c.host_end;
+    if (host_b > host_a && href[host_a] == '@') {
+        host_a++;
+    }
+    parts[0] = ascii ? cut(href, len, 1, 0, len) : PyUnicode_DecodeUTF8(href, (Py_ssize_t)len, "replace");
+    parts[1] = cut(href, len, ascii, 0, c.protocol_end - 1);
+    parts[2] = (size_t)c.protocol_end + 2 < c.username_end
+                   ? cut(href, len, ascii, (size_t)c.protocol_end + 2, c.username_end)
+                   : Py_NewRef(empty);
+    parts[3] = c.host_start > c.username_end
+                   ? cut(href, len, ascii, (size_t)c.username_end + 1, c.host_start)
+                   : Py_NewRef(empty);
+    parts[4] = cut(href, len, ascii, host_a, host_b);
+    parts[5] = c.port != OMITTED ? cut(href, len, ascii, (size_t)c.host_end + 1, c.pathname_start)
+                                 : Py_NewRef(empty);
+    parts[6] = cut(href, len, ascii, c.pathname_start, path_end);
+    parts[7] = c.search_start != OMITTED && query_end > (size_t)c.search_start + 1
+                   ? cut(href, len, ascii, c.search_start, query_end)
+                   : Py_NewRef(empty);
+    parts[8] = c.hash_start != OMITTED && len > (size_t)c.hash_start + 1
+                   ? cut(href, len, ascii, c.hash_start, len)
+                   : Py_NewRef(empty);
+    parts[9] = Py_NewRef(host_type(href, len, &c, host_a, host_b));
+    ada_free(url);
+    for (int i = 0; i < 10; i++) {
+        if (parts[i] == NULL) {
+            for (int j = 0; j < 10; j++) {
+                Py_XDECREF(parts[j]);
+            }
+            return -1;
+        }
+    }
+    return 1;
+}
+
 static PyObject *
 split(PyObject *Py_UNUSED(module), PyObject *text)
 {
@@ -176,61 +236,265 @@ split(PyObject *Py_UNUSED(module), PyObject *text)
         data = PyBytes_AS_STRING(encoded);
         size = PyBytes_GET_SIZE(encoded);
     }
-    ada_url url = ada_parse(data, (size_t)size);
-    Py_XDECREF(encoded); /* ada copied what it keeps */
-    ada_string h = ada_get_href(url);
-    if (h.length == 0) { /* ada serialises a failed parse as an empty href */
-        ada_free(url);
-        Py_RETURN_NONE;
-    }
-    ada_url_components c = *ada_get_components(url);
-    const char *href = h.data;
-    size_t len = h.length;
-    int ascii = is_ascii(href, len);
-    PyObject *out = PyTuple_New(10);
-    if (out == NULL) {
-        ada_free(url);
-        return NULL;
-    }
-    size_t query_end = c.hash_start != OMITTED ? c.hash_start : len;
-    size_t path_end = c.search_start != OMITTED ? c.search_start : query_end;
-    size_t host_a = c.host_start, host_b = c.host_end;
-    if (host_b > host_a && href[host_a] == '@') {
-        host_a++;
-    }
     PyObject *parts[10];
-    parts[0] = ascii ? cut(href, len, 1, 0, len) : PyUnicode_DecodeUTF8(href, (Py_ssize_t)len, "replace");
-    parts[1] = cut(href, len, ascii, 0, c.protocol_end - 1);
-    parts[2] = (size_t)c.protocol_end + 2 < c.username_end
-                   ? cut(href, len, ascii, (size_t)c.protocol_end + 2, c.username_end)
-                   : Py_NewRef(empty);
-    parts[3] = c.host_start > c.username_end
-                   ? cut(href, len, ascii, (size_t)c.username_end + 1, c.host_start)
-                   : Py_NewRef(empty);
-    parts[4] = cut(href, len, ascii, host_a, host_b);
-    parts[5] = c.port != OMITTED ? cut(href, len, ascii, (size_t)c.host_end + 1, c.pathname_start)
-                                 : Py_NewRef(empty);
-    parts[6] = cut(href, len, ascii, c.pathname_start, path_end);
-    parts[7] = c.search_start != OMITTED && query_end > (size_t)c.search_start + 1
-                   ? cut(href, len, ascii, c.search_start, query_end)
-                   : Py_NewRef(empty);
-    parts[8] = c.hash_start != OMITTED && len > (size_t)c.hash_start + 1
-                   ? cut(href, len, ascii, c.hash_start, len)
-                   : Py_NewRef(empty);
-    parts[9] = Py_NewRef(host_type(href, len, &c, host_a, host_b));
-    ada_free(url);
-    for (int i = 0; i < 10; i++) {
-        if (parts[i] == NULL) {
-            for (int j = 0; j < 10; j++) {
-                Py_XDECREF(parts[j]);
-            }
-            Py_DECREF(out);
+    int found = cut_parts(data, (size_t)size, parts);
+    Py_XDECREF(encoded); /* ada copied what it keeps */
+    if (found <= 0) {
+        if (found < 0) {
             return NULL;
         }
+        Py_RETURN_NONE;
+    }
+    PyObject *out = PyTuple_New(10);
+    if (out == NULL) {
+        for (int i = 0; i < 10; i++) {
+            Py_DECREF(parts[i]);
+        }
+        return NULL;
     }
     for (int i = 0; i < 10; i++) {
         PyTuple_SET_ITEM(out, i, parts[i]);
     }
+    return out;
+}
+
+/* ------------------------------------------------------------------ the common chat link */
+
+static PyObject *builder;      /* ParsedUrl's builder (linkgate.records.slot_builder) */
+static Py_ssize_t max_input;   /* parse.MAX_INPUT_LENGTH */
+static Py_ssize_t max_url;     /* deception.MAX_URL_LENGTH */
+
+static PyObject *
+bind_link(PyObject *Py_UNUSED(module), PyObject *args)
+{
+    PyObject *make;
+    Py_ssize_t input_limit, url_limit;
+    if (!PyArg_ParseTuple(args, "Onn:bind_link", &make, &input_limit, &url_limit)) {
+        return NULL;
+    }
+    if (!PyCallable_Check(make) || input_limit <= 0 || url_limit <= 0) {
+        PyErr_SetString(PyExc_ValueError,
+                        "bind_link() takes a callable and two positive lengths");
+        return NULL;
+    }
+    Py_XSETREF(builder, Py_NewRef(make));
+    max_input = input_limit;
+    max_url = url_limit;
+    Py_RETURN_NONE;
+}
+
+static int
+isalnum_ascii(char ch)
+{
+    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
+}
+
+static int
+has_byte(PyObject *s, char ch)
+{
+    return memchr(PyUnicode_1BYTE_DATA(s), ch, (size_t)PyUnicode_GET_LENGTH(s)) != NULL;
+}
+
+static int
+has_pair(PyObject *s, const char *pair)
+{
+    const char *d = (const char *)PyUnicode_1BYTE_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    for (Py_ssize_t i = 0; i + 1 < n; i++) {
+        if (d[i] == pair[0] && d[i + 1] == pair[1]) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static int
+has_text(PyObject *s, const char *needle, size_t k)
+{
+    const char *d = (const char *)PyUnicode_1BYTE_DATA(s);
+    size_t n = (size_t)PyUnicode_GET_LENGTH(s);
+    for (size_t i = 0; i + k <= n; i++) {
+        if (d[i] == needle[0] && memcmp(d + i, needle, k) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* canonical._canonical's first branch: the Safe Browsing form when host, path and query need
+   none of its rewriting rules, else NULL with no exception (the caller takes the general way).
+   Every part is an ASCII str here. */
+static PyObject *
+quick_canonical(PyObject *href, PyObject *const parts[10])
+{
+    PyObject *type = parts[9];
+    if (type != host_domain && type != host_ipv4 && type != host_ipv6) {
+        return NULL;
+    }
+    PyObject *host = parts[4], *path = parts[6], *query = parts[7];
+    const char *h = (const char *)PyUnicode_1BYTE_DATA(host);
+    Py_ssize_t hn = PyUnicode_GET_LENGTH(host);
+    if (hn == 0 || h[0] == '.' || h[hn - 1] == '.' || has_pair(host, "..")
+        || has_byte(path, '%') || has_byte(query, '%') || has_pair(path, "/.")
+        || has_pair(path, "//")) {
+        return NULL;
+    }
+    /* An empty query that was typed ("x?" or "x?#y") stays in the canonical form. */
+    int bare_question = 0;
+    if (PyUnicode_GET_LENGTH(query) == 0) {
+        const char *d = (const char *)PyUnicode_1BYTE_DATA(href);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(href);
+        const char *hash = memchr(d, '#', (size_t)n);
+        Py_ssize_t end = hash != NULL ? hash - d : n;
+        bare_question = end > 0 && d[end - 1] == '?';
+    }
+    PyObject *scheme = parts[1];
+    Py_ssize_t sn = PyUnicode_GET_LENGTH(scheme), pn = PyUnicode_GET_LENGTH(path);
+    Py_ssize_t qn = bare_question ? 1 : PyUnicode_GET_LENGTH(query);
+    PyObject *out = PyUnicode_New(sn + 3 + hn + pn + qn, 127);
+    if (out == NULL) {
+        return NULL;
+    }
+    char *w = (char *)PyUnicode_1BYTE_DATA(out);
+    memcpy(w, PyUnicode_1BYTE_DATA(scheme), (size_t)sn);
+    w += sn;
+    memcpy(w, "://", 3);
+    w += 3;
+    memcpy(w, h, (size_t)hn);
+    w += hn;
+    memcpy(w, PyUnicode_1BYTE_DATA(path), (size_t)pn);
+    w += pn;
+    memcpy(w, bare_question ? "?" : (const char *)PyUnicode_1BYTE_DATA(query), (size_t)qn);
+    return out;
+}
+
+/* deception.plain_link: typed exactly as WHATWG serialises it (up to ASCII case), on a domain,
+   without userinfo, nothing after the host that could carry another URL, not too long. The
+   three strings after the host are tested one by one: the "?" of an empty query and the "#"
+   of an empty fragment, which their concatenation lacks, are in none of the sequences. */
+static int
+plain_link(PyObject *raw, PyObject *const parts[10], int added)
+{
+    if (parts[9] != host_domain || PyUnicode_GET_LENGTH(parts[2]) || PyUnicode_GET_LENGTH(parts[3])
+        || PyUnicode_GET_LENGTH(raw) > max_url) {
+        return 0;
+    }
+    PyObject *href = parts[0];
+    Py_ssize_t n = PyUnicode_GET_LENGTH(raw);
+    Py_ssize_t skip = added ? 7 : 0; /* the http:// given to a link typed without it */
+    if (PyUnicode_GET_LENGTH(href) != n + skip) {
+        return 0;
+    }
+    const char *a = (const char *)PyUnicode_1BYTE_DATA(raw);
+    const char *b = (const char *)PyUnicode_1BYTE_DATA(href) + skip;
+    if (memcmp(a, b, (size_t)n) != 0) {
+        for (Py_ssize_t i = 0; i < n; i++) {
+            char x = a[i], y = b[i];
+            if (x >= 'A' && x <= 'Z') {
+                x = (char)(x + 32);
+            }
+            if (y >= 'A' && y <= 'Z') {
+                y = (char)(y + 32);
+            }
+            if (x != y) {
+                return 0;
+            }
+        }
+    }
+    for (int i = 6; i <= 8; i++) {
+        PyObject *s = parts[i];
+        if (has_byte(s, ':') || has_byte(s, '%') || has_byte(s, '\\') || has_pair(s, "//")
+            || has_text(s, "aHR0c", 5)) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static PyObject *
+quick_link(PyObject *Py_UNUSED(module), PyObject *raw)
+{
+    if (!PyUnicode_Check(raw)) {
+        PyErr_SetString(PyExc_TypeError, "link() takes a str");
+        return NULL;
+    }
+    if (ada_parse == NULL || builder == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "link() before bind() and bind_link()");
+        return NULL;
+    }
+    /* The common case only: ASCII, nothing for parse() to strip, an http(s) scheme or none. */
+    Py_ssize_t n = PyUnicode_GET_LENGTH(raw);
+    if (!PyUnicode_IS_ASCII(raw) || n > max_input || n < 8) {
+        Py_RETURN_NONE;
+    }
+    const char *s = (const char *)PyUnicode_1BYTE_DATA(raw);
+    if ((unsigned char)s[n - 1] <= 0x20) {
+        Py_RETURN_NONE;
+    }
+    PyObject *args[12];
+    int found, added = 0;
+    if (memcmp(s, "http://", 7) == 0 || memcmp(s, "https://", 8) == 0) {
+        found = cut_parts(s, (size_t)n, args + 1);
+    }
+    else {
+        /* A link typed without a scheme (m.tb.cn/h.abc): parse.assume_scheme gives it
+           http:// when it does not begin with what could be a scheme and its colon, and has
+           no tab or newline to remove first. Anything else takes the general way. */
+        if (!isalnum_ascii(s[0])) {
+            Py_RETURN_NONE;
+        }
+        Py_ssize_t i = 1;
+        while (i < n && (isalnum_ascii(s[i]) || s[i] == '+' || s[i] == '.' || s[i] == '-')) {
+            i++;
+        }
+        if (i < n && s[i] == ':') {
+            Py_RETURN_NONE;
+        }
+        if (memchr(s, '\t', (size_t)n) || memchr(s, '\n', (size_t)n) || memchr(s, '\r', (size_t)n)) {
+            Py_RETURN_NONE;
+        }
+        char *text = PyMem_Malloc((size_t)n + 7);
+        if (text == NULL) {
+            return PyErr_NoMemory();
+        }
+        memcpy(text, "http://", 7);
+        memcpy(text + 7, s, (size_t)n);
+        found = cut_parts(text, (size_t)n + 7, args + 1);
+        PyMem_Free(text);
+        added = 1;
+    }
+    if (found <= 0) {
+        if (found < 0) {
+            return NULL;
+        }
+        Py_RETURN_NONE;
+    }
+    PyObject *out = NULL, *parsed = NULL, *canonical = NULL;
+    PyObject *const *parts = args + 1;
+    if (!PyUnicode_IS_ASCII(parts[0])) { /* not from ASCII text; the general way decides */
+        out = Py_NewRef(Py_None);
+        goto done;
+    }
+    canonical = quick_canonical(parts[0], parts);
+    if (canonical == NULL) {
+        if (PyErr_Occurred()) {
+            goto done;
+        }
+        canonical = Py_NewRef(Py_None);
+    }
+    args[0] = raw;
+    args[11] = added ? Py_True : Py_False;
+    parsed = PyObject_Vectorcall(builder, args, 12, NULL);
+    if (parsed == NULL) {
+        goto done;
+    }
+    out = PyTuple_Pack(3, parsed, canonical, plain_link(raw, parts, added) ? Py_True : Py_False);
+done:
+    for (int i = 1; i <= 10; i++) {
+        Py_DECREF(args[i]);
+    }
+    Py_XDECREF(parsed);
+    Py_XDECREF(canonical);
     return out;
 }
 
@@ -240,6 +504,11 @@ static PyMethodDef methods[] = {
     {"split", split, METH_O,
      "split(text) -> (href, scheme, username, password, hostname, port, pathname, search, "
      "hash, host_type), or None when the WHATWG parser rejects text."},
+    {"bind_link", bind_link, METH_VARARGS,
+     "bind_link(make_parsed, max_input_length, max_url_length): what link() builds with."},
+    {"link", quick_link, METH_O,
+     "link(raw) -> (parsed, canonical or None, plain), or None when raw is not the common "
+     "case (see linkgate.urls.quick)."},
     {NULL, NULL, 0, NULL},
 };
 

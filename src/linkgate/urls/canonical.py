@@ -62,6 +62,7 @@ __all__ = [
     "full_hashes",
     "hash_prefixes",
     "lookup_parts",
+    "quick_canonical",
 ]
 
 _SPECIAL_SCHEMES: Final = frozenset({"http", "https", "ws", "wss", "ftp", "file"})
@@ -142,14 +143,32 @@ def _canonical(parsed: ParsedUrl) -> str | None:
     host_type = parsed.host_type
     if host_type == "none":
         return None
+    quick = quick_canonical(parsed)
+    if quick is not None:
+        return quick
+    query = parsed.search
+    if not query and parsed.href.partition("#")[0].endswith("?"):
+        query = "?"
+    return _canonical_slow(parsed.scheme, parsed.hostname, host_type, parsed.pathname, query)
+
+
+def quick_canonical(parsed: ParsedUrl) -> str | None:
+    """The canonical form when no rule rewrites any part, else ``None``.
+
+    That is a link with a host that is not opaque, no ``%`` in its path or query, no
+    ``/.`` or ``//`` in its path, and no leading, trailing or doubled dot in its host:
+    most links. ``linkgate.urls.quick`` computes the same, compiled.
+    """
+    host_type = parsed.host_type
+    if host_type == "none" or host_type == "opaque":
+        return None
     host = parsed.hostname
     path = parsed.pathname
     query = parsed.search
     if not query and parsed.href.partition("#")[0].endswith("?"):
         query = "?"
     if (
-        host_type != "opaque"
-        and "%" not in path
+        "%" not in path
         and "%" not in query
         and "/." not in path
         and "//" not in path
@@ -158,7 +177,7 @@ def _canonical(parsed: ParsedUrl) -> str | None:
         and ".." not in host
     ):
         return f"{parsed.scheme}://{host}{path}{query}"
-    return _canonical_slow(parsed.scheme, host, host_type, path, query)
+    return None
 
 
 def _canonical_slow(scheme: str, host: str, host_type: str, path: str, query: str) -> str | None:

@@ -445,6 +445,35 @@ def _authority_bounds(raw: str, parsed: ParsedUrl) -> tuple[int, int] | None:
     return start, i
 
 
+def plain_link(parsed: ParsedUrl) -> bool:
+    """Whether ``parsed`` raises no link-level signal, by the checks cheap enough for every link.
+
+    True when the link was typed exactly as WHATWG serialises it (up to ASCII case), on a
+    domain, without userinfo, with no scheme of :data:`DANGEROUS_SCHEMES`, nothing in its
+    path, query or fragment that could carry another URL (no ``:``, ``%``, ``\\``, ``//``
+    or ``aHR0c``), and not longer than :data:`MAX_URL_LENGTH`. Then
+    :meth:`DeceptionDetector.link_signals` of it is the host's signals alone: ``()`` on a
+    clean host. False says nothing: the full checks decide. ``linkgate.urls.quick``
+    computes the same, compiled, for the common chat link.
+    """
+    if (
+        parsed.host_type != "domain"
+        or parsed.username
+        or parsed.password
+        or parsed.scheme in DANGEROUS_SCHEMES
+        or len(parsed.raw) > MAX_URL_LENGTH
+        or not (
+            parsed.raw == parsed.href
+            or _as_serialised(parsed.raw, parsed.href, parsed.scheme_added)
+        )
+    ):
+        return False
+    return not any(
+        ":" in part or "%" in part or "\\" in part or "//" in part or "aHR0c" in part
+        for part in (parsed.pathname, parsed.search, parsed.hash)
+    )
+
+
 def _as_serialised(raw: str, href: str, scheme_added: bool) -> bool:
     """``raw`` is ``href`` (without the ``http://`` a chat link was given), up to ASCII case.
 
