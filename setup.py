@@ -2,9 +2,10 @@
 
 Every extension is optional: where they cannot be compiled, linkgate counts shares with the
 pure-Python windows of :mod:`linkgate.enforcement.counters`, which give the same counts, cuts
-parsed links into their components in Python (:mod:`linkgate.urls.parse`), with the same
-results, leaves its cached records to the garbage collector and builds its hot records with
-generated Python (:mod:`linkgate.records`).
+parsed links into their components in Python (:mod:`linkgate.urls.parse`) and matches
+registrable domains with the publicsuffixlist package alone (:mod:`linkgate.domains.psl`),
+with the same results, leaves its cached records to the garbage collector and builds its hot
+records with generated Python (:mod:`linkgate.records`).
 """
 
 from setuptools import Extension, setup
@@ -29,6 +30,11 @@ setup(
         Extension(
             "linkgate._slots",
             ["src/linkgate/_slots.c"],
+            optional=True,
+        ),
+        Extension(
+            "linkgate.domains._suffix",
+            ["src/linkgate/domains/_suffix.c"],
             optional=True,
         ),
         Extension(

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 
 from linkgate import records
+from linkgate.domains import psl
 from linkgate.enforcement import counters
 from linkgate.opening.jsapi import signature
 from linkgate.policy.loader import default_policy_path
@@ -324,6 +325,7 @@ def test_health_ready_metrics(api: Api) -> None:
     assert ready["lookup_hashes"] == ("compiled" if canonical.COMPILED_LOOKUP else "python")
     assert ready["cache_records"] == ("untracked" if records.UNTRACKED else "tracked")
     assert ready["record_builders"] == ("compiled" if records.COMPILED_BUILDERS else "python")
+    assert ready["public_suffix"] == ("compiled" if psl.COMPILED else "python")
     decide(api, url=JD, channel="private_chat")
     metrics = api.client.get("/metrics").text
     assert 'linkgate_decisions_total{kind="share",treatment="rich_page"}' in metrics

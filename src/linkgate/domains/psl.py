@@ -15,6 +15,13 @@ Which list is used:
 Matching follows the PSL algorithm, including wildcard and exception rules
 and the implicit ``*`` rule for unknown top-level domains. Loading happens at
 construction; lookups do no I/O and are memoised per instance.
+
+The ``publicsuffixlist`` package reads the list and holds its rules. Where the
+package was built with a C compiler, a host's suffixes are walked against those
+rules in C (``linkgate.domains._suffix``, :data:`COMPILED`), the way the
+package's ``privatesuffix`` walks them in Python; hosts that are not ASCII
+lower case go to the package itself. The tests hold the two equal on every
+rule of the list and on its test cases.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from publicsuffixlist import PublicSuffixList
 from linkgate.domains.idn import to_ascii
 
 __all__ = [
+    "COMPILED",
     "DEFAULT_CACHE_SIZE",
     "PSL_FILE_NAME",
     "InstalledPsl",
@@ -54,6 +62,36 @@ DEFAULT_CACHE_SIZE: Final = 1 << 16
 _LABEL = r"(?:\*|[a-z0-9_\-\u0080-\U0010ffff]+)"
 _RULE = re.compile(rf"!?{_LABEL}(?:\.{_LABEL})*")
 _HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def _compiled() -> type | None:
+    try:
+        from linkgate.domains._suffix import Matcher
+    except ImportError:  # not built here (no C compiler at install)
+        return None
+    return Matcher
+
+
+_Matcher: Final = _compiled()
+COMPILED: Final = _Matcher is not None
+"""Whether registrable domains are matched in C (``linkgate.domains._suffix``)."""
+
+
+def _matcher(psl: PublicSuffixList) -> Callable[[str], str | None] | None:
+    """The compiled match over ``psl``'s rules, or ``None`` (not built, or a release of the
+    package that keeps its rules otherwise)."""
+    rules = getattr(psl, "_publicsuffix", None)
+    max_labels = getattr(psl, "_maxlabel", None)
+    if _Matcher is None or not isinstance(rules, frozenset) or not isinstance(max_labels, int):
+        return None
+    matcher: Callable[[str], str | None] = _Matcher(
+        rules,
+        frozenset(rule[2:] for rule in rules if rule.startswith("*.")),
+        frozenset(rule[1:] for rule in rules if rule.startswith("!")),
+        max_labels,
+        psl.privatesuffix,
+    )
+    return matcher
 
 
 class PslFileError(Exception):
@@ -190,6 +228,11 @@ class PublicSuffix:
         if rules is None:
             rules = _read_psl(Path(publicsuffixlist.PSLFILE))
         self._psl = PublicSuffixList(rules)
+        compiled = _matcher(self._psl)
+        self.compiled = compiled is not None
+        self._private_suffix: Callable[[str], str | None] = (
+            compiled if compiled is not None else self._psl.privatesuffix
+        )
         self.source = source
         self.rule_count = len(rules)
         self._cached: Callable[[str], str | None] = lru_cache(maxsize=cache_size)(
@@ -245,8 +288,7 @@ class PublicSuffix:
         """
         if not host or len(host) > 253:
             return None
-        result: str | None = self._psl.privatesuffix(host)
-        return result
+        return self._private_suffix(host)
 
     def is_public_suffix(self, host: str) -> bool:
         """True when ``host`` is itself a public suffix (``com``, ``co.uk``, ``github.io``)."""
@@ -269,8 +311,7 @@ class PublicSuffix:
         name = self._normalise(host)
         if name is None:
             return None
-        result: str | None = self._psl.privatesuffix(name)
-        return result
+        return self._private_suffix(name)
 
     def cache_clear(self) -> None:
         cached = self._cached

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.responses import JSONResponse, PlainTextResponse
 
 from linkgate import records
+from linkgate.domains import psl
 from linkgate.enforcement import counters
 from linkgate.runtime import Runtime
 from linkgate.urls import canonical, parse
@@ -50,9 +51,10 @@ async def readyz(request: Request) -> JSONResponse:
         # where no C compiler was at hand at install (the same counts, slower).
         "counter_windows": "compiled" if counters.COMPILED else "python",
         # Likewise the link core's compiled parts: cutting parsed links into components,
-        # and Safe Browsing lookup expressions with their hashes.
+        # Safe Browsing lookup expressions with their hashes, and registrable domains.
         "url_parse": "compiled" if parse.COMPILED else "python",
         "lookup_hashes": "compiled" if canonical.COMPILED_LOOKUP else "python",
+        "public_suffix": "compiled" if psl.COMPILED else "python",
         # Whether the link core's cached records are kept out of the collector's passes.
         "cache_records": "untracked" if records.UNTRACKED else "tracked",
         # And whether the records built per link and per decision are built in one call.
