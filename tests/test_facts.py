@@ -155,6 +155,12 @@ def test_digests_are_memoised_with_the_cached_facts() -> None:
     assert other.hash_memo is None
     assert other.full_hashes() == tuple(full_hashes(["other.example/"]))
     assert inspector.inspect("not a url").full_hashes() == ()
+    # Text the compiled digests do not take (not ASCII, which no canonical URL is) is digested
+    # the general way.
+    odd = replace(facts, canonical="http://例子.example/a")
+    assert odd.full_hashes() == tuple(
+        sha256(e.encode("utf-8")).digest() for e in ("例子.example/a", "例子.example/")
+    )
 
 
 def test_the_module_memo_of_host_suffixes_is_cleared() -> None:

@@ -214,3 +214,20 @@ def test_the_compiled_builder_refuses_what_is_not_a_plain_slot() -> None:
         build()
     with pytest.raises(TypeError, match="takes 1 positional"):
         build(a=1)
+
+
+def test_tuple_builder_builds_the_named_tuple() -> None:
+    from typing import NamedTuple
+
+    from linkgate.records import COMPILED_BUILDERS, tuple_builder
+
+    class Pair(NamedTuple):
+        left: str
+        right: int
+
+    build = tuple_builder(Pair)
+    assert (build is Pair) is not COMPILED_BUILDERS
+    made = build("a", 1)
+    assert type(made) is Pair and made == Pair("a", 1) and made.right == 1
+    # Not a named tuple: the class itself.
+    assert tuple_builder(int) is int  # type: ignore[arg-type]

@@ -19,13 +19,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from linkgate.domains.idn import to_unicode
 from linkgate.domains.psl import PublicSuffix
 from linkgate.domains.registry import MiniProgramMatch, Platform, Registry
 from linkgate.lists.prefixes import PREFIX_LENGTH
-from linkgate.records import slot_builder, untracked
+from linkgate.records import slot_builder, tuple_builder, untracked
 from linkgate.urls import canonical, deception
 from linkgate.urls.canonical import canonicalize, expression_digests, expressions
 from linkgate.urls.deception import CLEAN_HOST, DeceptionDetector, HostSignals
@@ -110,9 +110,21 @@ class UrlFacts:
         memo = self.hash_memo
         if memo is None:
             canonical = self.canonical
-            memo = expression_digests(canonical) if canonical is not None and self.host else ()
-            object.__setattr__(self, "hash_memo", memo)
+            memo = _digests(canonical) if canonical is not None and self.host else ()
+            if memo is None:  # the compiled digests take ASCII text, as canonical URLs are
+                memo = expression_digests(canonical or "")
+            _keep_hashes(self, memo)
         return memo
+
+
+# The memo's own slot, written past the frozen class's __setattr__ (which refuses), as
+# object.__setattr__ would, without looking the name up; once per link that is hashed.
+_keep_hashes: Final[Callable[[UrlFacts, tuple[bytes, ...]], None]] = vars(UrlFacts)[
+    "hash_memo"
+].__set__
+_digests: Final[Callable[[str], tuple[bytes, ...] | None]] = (
+    canonical.compiled_digests() or expression_digests
+)
 
 
 # Built once per new link, so built field by field (see linkgate.records).
@@ -175,6 +187,10 @@ class _Host(NamedTuple):
     # does not know resolve to no platform and kind "other", whatever the path.
     registered: bool
     signals: HostSignals
+
+
+# Built once per new host (see linkgate.records).
+_new_host: Callable[..., _Host] = tuple_builder(_Host)
 
 
 class Inspector:
@@ -268,5 +284,5 @@ class Inspector:
         )
         signals = self.detector.host_signals(hostname, host_type, host_unicode, registrable)
         return untracked(
-            _Host(host or None, host_unicode or None, registrable, is_ip, registered, signals)
+            _new_host(host or None, host_unicode or None, registrable, is_ip, registered, signals)
         )

@@ -83,6 +83,19 @@ COMPILED_BUILDERS: bool = _SlotsBuilder is not None
 """Whether :func:`slot_builder` builds in one compiled call here (``linkgate._slots``)."""
 
 
+def tuple_builder(cls: type[T]) -> Callable[..., T]:
+    """``build(field_1, ..., field_n)``, equal to the named tuple ``cls(field_1, ..., field_n)``.
+
+    One compiled call where it is built (``linkgate._slots.Builder`` in its tuple mode:
+    about 50 ns for six fields, against 166 for the named tuple's ``__new__``); otherwise
+    the named tuple itself.
+    """
+    names = getattr(cls, "_fields", None)
+    if _SlotsBuilder is None or not isinstance(names, tuple) or not issubclass(cls, tuple):
+        return cls
+    return cast(Callable[..., T], _SlotsBuilder(cls, names, ()))
+
+
 def slot_builder(cls: type[T], *expected: str) -> Callable[..., T]:
     """``build(field_1, ..., field_n)``, equal to ``cls(field_1, ..., field_n)``.
 

@@ -15,11 +15,12 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Final, NamedTuple, Protocol, cast
+from typing import Any, Final, NamedTuple, Protocol
 
 from redis.exceptions import NoScriptError
 
 from linkgate.enforcement.spam import Counts
+from linkgate.records import tuple_builder
 
 
 class Share(NamedTuple):
@@ -38,18 +39,9 @@ class Share(NamedTuple):
     """Seconds since the epoch."""
 
 
-def _share_builder() -> Callable[[str, str, tuple[str, ...], str, str | None, float], Share]:
-    try:
-        from linkgate._slots import Builder
-    except ImportError:  # not compiled here: the named tuple's own constructor
-        return Share
-    return cast(
-        Callable[[str, str, tuple[str, ...], str, str | None, float], Share],
-        Builder(Share, Share._fields, ()),
-    )
-
-
-make_share: Final = _share_builder()
+make_share: Final[Callable[[str, str, tuple[str, ...], str, str | None, float], Share]] = (
+    tuple_builder(Share)
+)
 """``make_share(event, sender, recipients, link, platform, at)`` is
 ``Share(event, sender, recipients, link, platform, at)``, made in one compiled call
 (``linkgate._slots.Builder``) where it is compiled: about 50 ns, against

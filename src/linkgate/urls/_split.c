@@ -23,10 +23,14 @@
  * when the Safe Browsing rules leave its parts as they are (canonical._canonical's first
  * branch) and whether the link as typed raises no link-level deception signal
  * (deception.plain_link). Any other text gives None: the caller takes the general way.
+ *
+ * HostCheck is the common host's counterpart (deception.plain_host): whether a domain
+ * host certainly raises no host-level deception signal.
  */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -498,6 +502,176 @@ done:
     return out;
 }
 
+
+/* ------------------------------------------------------------------ the common host */
+
+/*
+ * HostCheck(protected, first_tokens, max_host, max_label)(host, registrable) is
+ * deception.plain_host compiled: True when a domain host certainly raises no host-level
+ * signal by the cheap checks (see there); False leaves it to the full checks.
+ */
+typedef struct {
+    PyObject_HEAD
+    PyObject *protected;    /* frozenset of protected domains */
+    PyObject *first_tokens; /* frozenset of the first tokens of protected skeletons */
+    Py_ssize_t max_host;
+    Py_ssize_t max_label;
+    vectorcallfunc vectorcall;
+} HostCheck;
+
+static int
+ascii_lower_name(PyObject *s)
+{
+    if (!PyUnicode_IS_ASCII(s)) {
+        return 0;
+    }
+    const char *d = (const char *)PyUnicode_1BYTE_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (d[i] >= 'A' && d[i] <= 'Z') {
+            return 0;
+        }
+    }
+    return n == 0 || d[n - 1] != '.';
+}
+
+/* 1 when the skeleton of host[a:b] (m -> rn, 0 -> o, 1 -> l) is a first token, 0 when not,
+   -1 with an exception set. */
+static int
+token_is_first(HostCheck *self, const char *host, Py_ssize_t a, Py_ssize_t b)
+{
+    Py_ssize_t size = 0;
+    for (Py_ssize_t i = a; i < b; i++) {
+        size += host[i] == 'm' ? 2 : 1;
+    }
+    PyObject *token = PyUnicode_New(size, 127);
+    if (token == NULL) {
+        return -1;
+    }
+    char *w = (char *)PyUnicode_1BYTE_DATA(token);
+    for (Py_ssize_t i = a; i < b; i++) {
+        char ch = host[i];
+        if (ch == 'm') {
+            *w++ = 'r';
+            *w++ = 'n';
+        }
+        else {
+            *w++ = ch == '0' ? 'o' : ch == '1' ? 'l' : ch;
+        }
+    }
+    int found = PySet_Contains(self->first_tokens, token);
+    Py_DECREF(token);
+    return found;
+}
+
+static PyObject *
+HostCheck_vectorcall(HostCheck *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    if (PyVectorcall_NARGS(nargsf) != 2 || kwnames != NULL || !PyUnicode_Check(args[0])
+        || (args[1] != Py_None && !PyUnicode_Check(args[1]))) {
+        PyErr_SetString(PyExc_TypeError, "a HostCheck takes a host and its registrable domain");
+        return NULL;
+    }
+    PyObject *host = args[0], *registrable = args[1];
+    Py_ssize_t n = PyUnicode_GET_LENGTH(host);
+    if (n == 0 || n > self->max_host || !ascii_lower_name(host)
+        || (registrable != Py_None && !ascii_lower_name(registrable))) {
+        Py_RETURN_FALSE;
+    }
+    const char *h = (const char *)PyUnicode_1BYTE_DATA(host);
+    if (has_text(host, "localhost", 9) || has_text(host, "xn--", 4)) {
+        Py_RETURN_FALSE;
+    }
+    Py_ssize_t label = 0;
+    int letter = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        char ch = h[i];
+        if (ch == '.') {
+            label = 0;
+            continue;
+        }
+        if (++label > self->max_label || ch == '"' || ch == '%' || ch == '`' || ch == '|') {
+            Py_RETURN_FALSE;
+        }
+        letter |= ch >= 'a' && ch <= 'z';
+    }
+    int found = registrable != Py_None ? PySet_Contains(self->protected, registrable) : 0;
+    if (found == 0) {
+        found = PySet_Contains(self->protected, host);
+    }
+    if (found) {
+        if (found < 0) {
+            return NULL;
+        }
+        Py_RETURN_TRUE;
+    }
+    if (!letter) { /* no cased character: the skeleton's general way */
+        Py_RETURN_FALSE;
+    }
+    Py_ssize_t begin = 0;
+    for (Py_ssize_t i = 0; i <= n; i++) {
+        if (i == n || h[i] == '.' || h[i] == '-') {
+            int first = token_is_first(self, h, begin, i);
+            if (first) {
+                if (first < 0) {
+                    return NULL;
+                }
+                Py_RETURN_FALSE;
+            }
+            begin = i + 1;
+        }
+    }
+    Py_RETURN_TRUE;
+}
+
+static PyObject *
+HostCheck_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    static char *names[] = {"protected", "first_tokens", "max_host", "max_label", NULL};
+    PyObject *protected, *first_tokens;
+    Py_ssize_t max_host, max_label;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!O!nn:HostCheck", names, &PyFrozenSet_Type,
+                                     &protected, &PyFrozenSet_Type, &first_tokens, &max_host,
+                                     &max_label)) {
+        return NULL;
+    }
+    if (max_host <= 0 || max_label <= 0) {
+        PyErr_SetString(PyExc_ValueError, "HostCheck takes positive lengths");
+        return NULL;
+    }
+    HostCheck *self = (HostCheck *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->protected = Py_NewRef(protected);
+    self->first_tokens = Py_NewRef(first_tokens);
+    self->max_host = max_host;
+    self->max_label = max_label;
+    self->vectorcall = (vectorcallfunc)HostCheck_vectorcall;
+    return (PyObject *)self;
+}
+
+static void
+HostCheck_dealloc(HostCheck *self)
+{
+    /* It refers only to two frozensets of str, which refer to nothing: no cycle to collect. */
+    Py_XDECREF(self->protected);
+    Py_XDECREF(self->first_tokens);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyTypeObject HostCheckType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "linkgate.urls._split.HostCheck",
+    .tp_doc = "HostCheck(protected, first_tokens, max_host, max_label)(host, registrable): "
+              "whether the host certainly raises no host-level deception signal.",
+    .tp_basicsize = sizeof(HostCheck),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_new = HostCheck_new,
+    .tp_dealloc = (destructor)HostCheck_dealloc,
+    .tp_call = PyVectorcall_Call,
+    .tp_vectorcall_offset = offsetof(HostCheck, vectorcall),
+};
+
 static PyMethodDef methods[] = {
     {"bind", bind, METH_VARARGS,
      "bind(ada_parse, ada_get_href, ada_get_components, ada_free): the functions' addresses."},
@@ -533,5 +707,14 @@ PyInit__split(void)
         || host_domain == NULL || empty == NULL) {
         return NULL;
     }
-    return PyModule_Create(&module);
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL) {
+        return NULL;
+    }
+    if (PyType_Ready(&HostCheckType) < 0
+        || PyModule_AddObjectRef(m, "HostCheck", (PyObject *)&HostCheckType) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
 }

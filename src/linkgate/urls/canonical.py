@@ -57,6 +57,7 @@ __all__ = [
     "canonicalize",
     "canonicalize_raw",
     "clear_caches",
+    "compiled_digests",
     "expression_digests",
     "expressions",
     "full_hashes",
@@ -485,6 +486,12 @@ def expression_digests(canonical: str) -> tuple[bytes, ...]:
         if found is not None:
             return found
     return tuple(full_hashes(expressions(canonical)))
+
+
+def compiled_digests() -> Callable[[str], tuple[bytes, ...] | None] | None:
+    """The compiled :func:`expression_digests` (``None`` for text that is not ASCII), or
+    ``None`` where it was not built: for a caller that calls it once per link."""
+    return _digests
 
 
 def full_hashes(exprs: Sequence[str]) -> list[bytes]:

@@ -198,6 +198,12 @@ def _check_lower_fast_path() -> bool:
     return _lower_fast_path
 
 
+def lower_fast_path() -> bool:
+    """Whether the skeleton of a lower-case ASCII host without ``"%`|`` is its three
+    replacements (``m`` -> ``rn``, ``0`` -> ``o``, ``1`` -> ``l``), as the data gives today."""
+    return _lower_fast_path if _lower_fast_path is not None else _check_lower_fast_path()
+
+
 def ascii_host_skeleton(host: str) -> str:
     """:func:`host_skeleton` for an ASCII string.
 

@@ -62,9 +62,9 @@ from __future__ import annotations
 import ipaddress
 import re
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Final, NamedTuple
 from urllib.parse import unquote, urlsplit
 
 import ada_url
@@ -75,6 +75,7 @@ from linkgate.urls.confusables import (
     ascii_host_skeleton,
     host_skeleton,
     is_highly_restrictive,
+    lower_fast_path,
 )
 from linkgate.urls.model import ParsedUrl
 from linkgate.urls.parse import parse_whatwg
@@ -229,6 +230,7 @@ class DeceptionDetector:
         self._patterns = patterns
         self._first_tokens = frozenset(first_tokens)
         self._cached_host_signals = lru_cache(maxsize=host_cache_size)(self.host_signals)
+        self._plain_host = _host_check(self.protected_domains, self._first_tokens)
 
     def detect(
         self, parsed: ParsedUrl, *, host_unicode: str, registrable_domain: str | None
@@ -258,6 +260,12 @@ class DeceptionDetector:
         when the host raises nothing. Not memoised: a caller asks once per
         host and keeps the answer (:meth:`detect` keeps its own).
         """
+        if (
+            host_type == "domain"
+            and host_unicode == hostname
+            and self._plain_host(hostname, registrable_domain)
+        ):
+            return CLEAN_HOST
         is_ip = host_type == "ipv4" or host_type == "ipv6"
         private = _is_private_host(hostname, host_type)
         mixed = confusable = in_subdomain = too_long = False
@@ -268,6 +276,48 @@ class DeceptionDetector:
         if not (is_ip or private or mixed or confusable or in_subdomain or too_long):
             return CLEAN_HOST
         return untracked(HostSignals(is_ip, private, mixed, confusable, in_subdomain, too_long))
+
+    def plain_host(self, hostname: str, registrable_domain: str | None) -> bool:
+        """Whether a domain host certainly raises no host-level signal, by cheap checks.
+
+        True for a host (as parsed, its Unicode form the same) that is ASCII lower case
+        without a trailing dot, no ``xn--`` label, nothing of ``localhost``, not too long,
+        and either protected itself (or its registrable domain, also lower case) or without
+        a token whose skeleton starts a protected domain's skeleton (split at ``.`` and
+        ``-``). False says nothing: the full checks decide. Compiled where built
+        (``linkgate.urls._split.HostCheck``); the tests hold the two equal.
+        """
+        return self._plain_host(hostname, registrable_domain)
+
+    def _plain_host_py(self, hostname: str, registrable_domain: str | None) -> bool:
+        def lower_name(name: str) -> bool:
+            return (
+                name.isascii()
+                and not any("A" <= c <= "Z" for c in name)
+                and (not name or name[-1] != ".")
+            )
+
+        if (
+            not hostname
+            or len(hostname) > MAX_HOST_LENGTH
+            or not lower_name(hostname)
+            or (registrable_domain is not None and not lower_name(registrable_domain))
+            or "localhost" in hostname
+            or "xn--" in hostname
+            or any(len(label) > MAX_LABEL_LENGTH for label in hostname.split("."))
+            or any(c in hostname for c in _RARE_HOST_CHARACTERS)
+        ):
+            return False
+        protected = self.protected_domains
+        if registrable_domain in protected or hostname in protected:
+            return True
+        if not any("a" <= c <= "z" for c in hostname):
+            return False
+        tokens = hostname.replace("-", ".").split(".")
+        return not any(
+            t.replace("m", "rn").replace("0", "o").replace("1", "l") in self._first_tokens
+            for t in tokens
+        )
 
     def link_signals(self, parsed: ParsedUrl, host: HostSignals) -> tuple[str, ...]:
         """Signal codes for ``parsed`` on a host with signals ``host``, in :data:`SIGNALS` order."""
@@ -443,6 +493,33 @@ def _authority_bounds(raw: str, parsed: ParsedUrl) -> tuple[int, int] | None:
     while i < n and raw[i] not in delimiters:
         i += 1
     return start, i
+
+
+# Characters for which a host's skeleton is not the three replacements of
+# linkgate.urls.confusables.ascii_host_skeleton.
+_RARE_HOST_CHARACTERS: Final = '"%`|'
+
+
+def _host_check(
+    protected: frozenset[str], first_tokens: frozenset[str]
+) -> Callable[[str, str | None], bool]:
+    """The compiled :meth:`DeceptionDetector.plain_host` over these sets, or one that always
+    says False (not built, or the confusables data no longer gives the three replacements),
+    which leaves every host to the full checks."""
+    if not lower_fast_path():
+        return _never
+    try:
+        from linkgate.urls._split import HostCheck
+    except ImportError:
+        return _never
+    check: Callable[[str, str | None], bool] = HostCheck(
+        protected, first_tokens, MAX_HOST_LENGTH, MAX_LABEL_LENGTH
+    )
+    return check
+
+
+def _never(hostname: str, registrable_domain: str | None) -> bool:
+    return False
 
 
 def plain_link(parsed: ParsedUrl) -> bool:
