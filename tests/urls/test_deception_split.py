@@ -215,7 +215,13 @@ def _serialised_shortcut_holds(raw: str) -> bool:
     if not isinstance(parsed, ParsedUrl):
         return False
     taken = (
-        parsed.host_type == "domain"
+        (
+            parsed.host_type in ("domain", "ipv4")
+            or (
+                parsed.host_type == "ipv6"
+                and parsed.scheme in ("http", "https", "ws", "wss", "ftp", "file")
+            )
+        )
         and not (parsed.username or parsed.password)
         and deception._as_serialised(parsed.raw, parsed.href, parsed.scheme_added)
     )
@@ -241,6 +247,17 @@ def _serialised_shortcut_holds(raw: str) -> bool:
         ("https://t\u0430obao.com/", False),
         ("//m.tb.cn/h.abc", False),
         ("http://0x7f.1/", False),
+        ("http://127.0.0.1/admin", True),
+        ("HTTP://8.8.8.8:8080/x?Q=1", True),
+        ("1.2.3.4/x", True),
+        ("http://1.2.3.4", False),  # the serialisation adds the path's "/"
+        ("http://user@1.2.3.4/", False),
+        ("http://[::1]/", True),
+        ("http://[2001:db8::1]:8080/a", True),
+        ("http://[2001:DB8::1]/a", True),
+        ("http://[2001:db8:0::1]/a", False),  # the serialisation compresses it
+        ("http://user@[::1]/", False),
+        ("foo://[::1]/", False),  # not a special scheme
     ],
 )
 def test_the_serialised_shortcut_is_taken_where_expected(raw: str, taken: bool) -> None:
@@ -282,6 +299,12 @@ _LINK_PIECES = st.sampled_from(
         "Item.JD.com",
         "m.tb.cn",
         "taobao.com",
+        "1.2.3.4",
+        "0x7f",
+        "[::1]",
+        "[2001:DB8::1]",
+        "[::ffff:1.2.3.4]",
+        "[0:0::1]",
         "@",
         ":8080",
         ":",

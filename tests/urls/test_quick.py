@@ -52,6 +52,14 @@ EDGES = (
     "http://a.com/x\\y",
     "http://a.com/?u=aHR0cHM6Ly9ldmlsLnRvcA",
     "http://a.com/?next=//evil.top",
+    "http://a.com/?sku=1627207:41039807",
+    "http://a.com/?x=javascript:alert(1)",
+    "http://a.com/?x=JavaScript:1",
+    "http://a.com/?x=DATA:text/html,1",
+    "http://a.com/?x=vbscripT:1",
+    "http://a.com/a:/b",
+    "http://a.com/p:#ta:",
+    "http://a.com/#x=data:",
     "http://user@a.com/",
     "http://:pw@a.com/",
     "https://taobao.com@evil.top/",
@@ -183,7 +191,9 @@ def test_reference_pieces_agree_with_the_whole() -> None:
 
 
 link_text = st.lists(
-    st.sampled_from([*"abcdxyzABZ019.-+:/?#%@\\[]\t !=&_~", "aHR0c", "//", ".."]),
+    st.sampled_from(
+        [*"abcdxyzABZ019.-+:/?#%@\\[]\t !=&_~", "aHR0c", "//", "..", "pt:", "TA:", "data:"]
+    ),
     max_size=30,
 ).map("".join)
 

@@ -325,6 +325,23 @@ has_text(PyObject *s, const char *needle, size_t k)
     return 0;
 }
 
+/* "pt:" or "ta:" in s, in any case: the end of javascript:, vbscript:, livescript: or data:. */
+static int
+has_scheme_end(PyObject *s)
+{
+    const char *d = (const char *)PyUnicode_1BYTE_DATA(s);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(s);
+    for (Py_ssize_t i = 2; i < n; i++) {
+        if (d[i] == ':') {
+            char a = (char)(d[i - 2] | 0x20), b = (char)(d[i - 1] | 0x20);
+            if ((a == 'p' && b == 't') || (a == 't' && b == 'a')) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 /* canonical._canonical's first branch: the Safe Browsing form when host, path and query need
    none of its rewriting rules, else NULL with no exception (the caller takes the general way).
    Every part is an ASCII str here. */
@@ -375,7 +392,8 @@ quick_canonical(PyObject *href, PyObject *const parts[10])
 /* deception.plain_link: typed exactly as WHATWG serialises it (up to ASCII case), on a domain,
    without userinfo, nothing after the host that could carry another URL, not too long. The
    three strings after the host are tested one by one: the "?" of an empty query and the "#"
-   of an empty fragment, which their concatenation lacks, are in none of the sequences. */
+   of an empty fragment, which their concatenation lacks, are in none of the sequences, and no
+   sequence spans two of them (each but the path begins with "?" or "#"). */
 static int
 plain_link(PyObject *raw, PyObject *const parts[10], int added)
 {
@@ -407,8 +425,8 @@ plain_link(PyObject *raw, PyObject *const parts[10], int added)
     }
     for (int i = 6; i <= 8; i++) {
         PyObject *s = parts[i];
-        if (has_byte(s, ':') || has_byte(s, '%') || has_byte(s, '\\') || has_pair(s, "//")
-            || has_text(s, "aHR0c", 5)) {
+        if (has_byte(s, '%') || has_byte(s, '\\') || has_pair(s, "//") || has_pair(s, ":/")
+            || has_text(s, "aHR0c", 5) || (has_byte(s, ':') && has_scheme_end(s))) {
             return 0;
         }
     }

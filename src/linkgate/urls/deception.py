@@ -324,13 +324,20 @@ class DeceptionDetector:
         raw = parsed.raw
         href = parsed.href
         if (
-            parsed.host_type == "domain"
+            (
+                parsed.host_type == "domain"
+                or parsed.host_type == "ipv4"
+                or (parsed.host_type == "ipv6" and parsed.scheme in _SPECIAL_SCHEMES)
+            )
             and not (parsed.username or parsed.password)
             and (raw == href or _as_serialised(raw, href, parsed.scheme_added))
         ):
-            # Typed as WHATWG serialises it, with a domain and no userinfo: printable ASCII
-            # with nothing to strip, no "@" in the authority, and a host every parser cuts
-            # out alike. Most links are copied whole from a browser or an app.
+            # Typed as WHATWG serialises it, with a domain or an IP address in its serialised
+            # form (dotted decimal, or IPv6 compressed in brackets; a domain and an IPv4
+            # address are hosts of special schemes only, and a naive parser keeps the
+            # brackets of another scheme's IPv6 host) and no userinfo: printable ASCII with
+            # nothing to strip, no "@" in the authority, and a host every parser cuts out
+            # alike. Most links are copied whole from a browser or an app.
             userinfo = invisible = differential = False
         else:
             raw, userinfo, invisible, differential = _typed_form_signals(parsed)
@@ -527,8 +534,8 @@ def plain_link(parsed: ParsedUrl) -> bool:
 
     True when the link was typed exactly as WHATWG serialises it (up to ASCII case), on a
     domain, without userinfo, with no scheme of :data:`DANGEROUS_SCHEMES`, nothing in its
-    path, query or fragment that could carry another URL (no ``:``, ``%``, ``\\``, ``//``
-    or ``aHR0c``), and not longer than :data:`MAX_URL_LENGTH`. Then
+    path, query or fragment that could carry another URL (see :func:`_plain_part`), and not
+    longer than :data:`MAX_URL_LENGTH`. Then
     :meth:`DeceptionDetector.link_signals` of it is the host's signals alone: ``()`` on a
     clean host. False says nothing: the full checks decide. ``linkgate.urls.quick``
     computes the same, compiled, for the common chat link.
@@ -545,10 +552,20 @@ def plain_link(parsed: ParsedUrl) -> bool:
         )
     ):
         return False
-    return not any(
-        ":" in part or "%" in part or "\\" in part or "//" in part or "aHR0c" in part
-        for part in (parsed.pathname, parsed.search, parsed.hash)
-    )
+    return all(_plain_part(part) for part in (parsed.pathname, parsed.search, parsed.hash))
+
+
+def _plain_part(text: str) -> bool:
+    """``text`` holds nothing :func:`_has_embedded_url` could find: no ``%`` (to decode), no
+    ``\\``, ``//``, ``:/`` or ``aHR0c``, and no ``pt:`` or ``ta:`` in any case (the ends of
+    ``javascript:``, ``vbscript:``, ``livescript:`` and ``data:``). Each branch of
+    :data:`_EMBEDDED` needs one of those; a colon alone (``sku=1627207:41039807``) does not."""
+    if "%" in text or "\\" in text or "//" in text or ":/" in text or "aHR0c" in text:
+        return False
+    if ":" not in text:
+        return True
+    lowered = text.lower()
+    return "pt:" not in lowered and "ta:" not in lowered
 
 
 def _as_serialised(raw: str, href: str, scheme_added: bool) -> bool:
