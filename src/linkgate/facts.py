@@ -236,12 +236,13 @@ class Inspector:
             site = self._domain(parsed.hostname)
         else:
             site = self._other(parsed.hostname, host_type)
+        host, host_unicode, registrable, is_ip, registered, host_signals = site
         platform: Platform | None = None
         link_kind = "other"
         mini_program: MiniProgramMatch | None = None
-        if site.registered:
+        if registered:
             platform, link_kind, mini_program = self.registry.resolve(
-                site.host or "", site.registrable_domain, parsed.pathname, parsed.search
+                host or "", registrable, parsed.pathname, parsed.search
             )
         # Both are kept in the inspector's cache: out of the collector's passes
         # (linkgate.records.untracked).
@@ -253,15 +254,15 @@ class Inspector:
                 None,
                 canonical,
                 parsed.scheme,
-                site.host,
-                site.host_unicode,
-                site.registrable_domain,
-                site.is_ip,
+                host,
+                host_unicode,
+                registrable,
+                is_ip,
                 platform,
                 link_kind,
                 ()
-                if plain and site.signals is CLEAN_HOST
-                else self.detector.link_signals(parsed, site.signals),
+                if plain and host_signals is CLEAN_HOST
+                else self.detector.link_signals(parsed, host_signals),
                 parsed,
                 mini_program,
             )
