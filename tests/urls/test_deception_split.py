@@ -182,6 +182,30 @@ def ipv4_links(draw: st.DrawFn) -> str:
     return f"{scheme}{before}{host}{port}{after}{rest}"
 
 
+@st.composite
+def ipv6_links(draw: st.DrawFn) -> str:
+    """Links whose host is an IPv6 literal in one of its written forms."""
+    groups = [f"{draw(st.integers(0, 0xFFFF)):x}" for _ in range(8)]
+    form = draw(st.sampled_from(["full", "padded", "upper", "compressed", "v4", "loopback"]))
+    if form == "padded":
+        groups = [g.rjust(4, "0") for g in groups]
+    elif form == "upper":
+        groups = [g.upper() for g in groups]
+    host = ":".join(groups)
+    if form == "compressed":
+        host = ":".join(groups[:2]) + "::" + groups[-1]
+    elif form == "v4":
+        host = "::ffff:" + ".".join(str(draw(st.integers(0, 255))) for _ in range(4))
+    elif form == "loopback":
+        host = draw(st.sampled_from(["::1", "0:0::1", "::", "::0001"]))
+    port = draw(st.sampled_from(["", ":8080", ":"]))
+    rest = draw(st.sampled_from(["", "/", "/admin", "/a?b=c#d", "?x", "#y"]))
+    scheme = draw(st.sampled_from(["http://", "https://", "HTTP://", "ws://", "foo://", ""]))
+    before = draw(st.sampled_from(["", "", "taobao.com@", "a:b@", "evil.top\\@"]))
+    after = draw(st.sampled_from(["", "", "\\@evil.top", "\\evil.top", "@evil.top", "\t"]))
+    return f"{scheme}{before}[{host}]{port}{after}{rest}"
+
+
 def _fast_answers_as_the_long_way(raw: str) -> None:
     parsed = parse(raw)
     if isinstance(parsed, ParsedUrl):
@@ -192,6 +216,12 @@ def _fast_answers_as_the_long_way(raw: str) -> None:
 @settings(max_examples=600, deadline=None)
 @given(ipv4_links())
 def test_ipv4_hosts_in_any_form_pass_the_authority_match_as_the_long_way(raw: str) -> None:
+    _fast_answers_as_the_long_way(raw)
+
+
+@settings(max_examples=600, deadline=None)
+@given(ipv6_links())
+def test_ipv6_literals_pass_the_authority_match_as_the_long_way(raw: str) -> None:
     _fast_answers_as_the_long_way(raw)
 
 

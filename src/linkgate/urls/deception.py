@@ -700,6 +700,12 @@ _PLAIN_AUTHORITY = re.compile(
     r"([^/\\?#@\[\]%:\s\x00-\x1f\x7f]+)(?::[0-9]*)?(?:[/?#]|\Z)"
 )
 _PLAIN_HOST = re.compile(r"([^/\\?#@\[\]%:\s\x00-\x1f\x7f]+)(?::[0-9]*)?(?:[/?#]|\Z)")
+# The same with a bracketed IPv6 literal (hex digits, colons, dots) for the host.
+_PLAIN_IPV6_AUTHORITY = re.compile(
+    r"[A-Za-z][A-Za-z0-9+.\-]*://(?:[^/\\?#@\[\]\s\x00-\x1f\x7f]*@)?"
+    r"\[[0-9A-Fa-f:.]+\](?::[0-9]*)?(?:[/?#]|\Z)"
+)
+_PLAIN_IPV6_HOST = re.compile(r"\[[0-9A-Fa-f:.]+\](?::[0-9]*)?(?:[/?#]|\Z)")
 
 
 def _fast_host_match(raw: str, parsed: ParsedUrl) -> bool:
@@ -716,7 +722,14 @@ def _fast_host_match(raw: str, parsed: ParsedUrl) -> bool:
     """
     match = (_PLAIN_HOST if parsed.scheme_added else _PLAIN_AUTHORITY).match(raw)
     if match is None:
-        return False
+        # An IPv6 literal of a special scheme, in any of its written forms: both parsers cut
+        # out what is inside the brackets, and WHATWG's parse of that is the host it gave.
+        return (
+            parsed.host_type == "ipv6"
+            and parsed.scheme in _SPECIAL_SCHEMES
+            and (_PLAIN_IPV6_HOST if parsed.scheme_added else _PLAIN_IPV6_AUTHORITY).match(raw)
+            is not None
+        )
     host = match.group(1)
     if not host.isascii():
         return parsed.host_type == "domain"
