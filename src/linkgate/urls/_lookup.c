@@ -15,8 +15,9 @@
  * linkgate.urls.canonical.full_hashes does with hashlib, from the same
  * OpenSSL. hashlib makes a hash object per digest (a context allocated and
  * set up each time, then a Python object around it): about 1.4 µs for the
- * 40-byte expressions of a link, five or six of which each link has. Here one
- * context, set up for SHA-256 once, digests every expression in turn. The GIL
+ * 40-byte expressions of a link, five or six of which each link has. Here no
+ * Python object is made per digest: OpenSSL's SHA-256 state lives on the stack (or, with
+ * EVP, one context set up once digests every expression in turn). The GIL
  * is held throughout, so calls never share the context.
  *
  * Where OpenSSL still has its SHA-256 functions (deprecated in 3.0 in favour of EVP, present
@@ -40,8 +41,10 @@
 #define DIRECT_SHA256 1
 #endif
 
+#if !DIRECT_SHA256
 static const EVP_MD *sha256;
 static EVP_MD_CTX *context;
+#endif
 
 /* A piece of text: count bytes from at. */
 typedef struct {
@@ -348,6 +351,7 @@ static struct PyModuleDef module = {
 PyMODINIT_FUNC
 PyInit__lookup(void)
 {
+#if !DIRECT_SHA256
 #if OPENSSL_VERSION_NUMBER >= 0x30000000L
     sha256 = EVP_MD_fetch(NULL, "SHA256", NULL); /* fetched once, not at every digest */
 #else
@@ -358,5 +362,6 @@ PyInit__lookup(void)
         PyErr_SetString(PyExc_ImportError, "OpenSSL has no SHA-256 here");
         return NULL;
     }
+#endif
     return PyModule_Create(&module);
 }

@@ -429,7 +429,7 @@ plain_link(PyObject *raw, PyObject *const parts[10], int added)
     for (int i = 6; i <= 8; i++) {
         PyObject *s = parts[i];
         if (has_byte(s, '%') || has_byte(s, '\\') || has_pair(s, "//") || has_pair(s, ":/")
-            || has_text(s, "aHR0c", 5) || (has_byte(s, ':') && has_scheme_end(s))) {
+            || has_text(s, "aHR0c", 5) || has_scheme_end(s)) {
             return 0;
         }
     }

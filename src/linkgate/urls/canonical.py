@@ -144,12 +144,10 @@ def _canonical(parsed: ParsedUrl) -> str | None:
     host_type = parsed.host_type
     if host_type == "none":
         return None
-    quick = quick_canonical(parsed)
+    query = _query(parsed)
+    quick = _quick(parsed.scheme, parsed.hostname, host_type, parsed.pathname, query)
     if quick is not None:
         return quick
-    query = parsed.search
-    if not query and parsed.href.partition("#")[0].endswith("?"):
-        query = "?"
     return _canonical_slow(parsed.scheme, parsed.hostname, host_type, parsed.pathname, query)
 
 
@@ -161,15 +159,23 @@ def quick_canonical(parsed: ParsedUrl) -> str | None:
     most links. ``linkgate.urls.quick`` computes the same, compiled.
     """
     host_type = parsed.host_type
-    if host_type == "none" or host_type == "opaque":
+    if host_type == "none":
         return None
-    host = parsed.hostname
-    path = parsed.pathname
+    return _quick(parsed.scheme, parsed.hostname, host_type, parsed.pathname, _query(parsed))
+
+
+def _query(parsed: ParsedUrl) -> str:
+    """The query the canonical form keeps: an empty one that was typed (``x?``) stays."""
     query = parsed.search
     if not query and parsed.href.partition("#")[0].endswith("?"):
-        query = "?"
+        return "?"
+    return query
+
+
+def _quick(scheme: str, host: str, host_type: str, path: str, query: str) -> str | None:
     if (
-        "%" not in path
+        host_type != "opaque"
+        and "%" not in path
         and "%" not in query
         and "/." not in path
         and "//" not in path
@@ -177,7 +183,7 @@ def quick_canonical(parsed: ParsedUrl) -> str | None:
         and host[-1] != "."
         and ".." not in host
     ):
-        return f"{parsed.scheme}://{host}{path}{query}"
+        return f"{scheme}://{host}{path}{query}"
     return None
 
 

@@ -322,16 +322,11 @@ class DeceptionDetector:
     def link_signals(self, parsed: ParsedUrl, host: HostSignals) -> tuple[str, ...]:
         """Signal codes for ``parsed`` on a host with signals ``host``, in :data:`SIGNALS` order."""
         raw = parsed.raw
-        href = parsed.href
         if (
-            (
-                parsed.host_type == "domain"
-                or parsed.host_type == "ipv4"
-                or (parsed.host_type == "ipv6" and parsed.scheme in _SPECIAL_SCHEMES)
-            )
-            and not (parsed.username or parsed.password)
-            and (raw == href or _as_serialised(raw, href, parsed.scheme_added))
-        ):
+            parsed.host_type == "domain"
+            or parsed.host_type == "ipv4"
+            or (parsed.host_type == "ipv6" and parsed.scheme in _SPECIAL_SCHEMES)
+        ) and _typed_as_serialised(parsed):
             # Typed as WHATWG serialises it, with a domain or an IP address in its serialised
             # form (dotted decimal, or IPv6 compressed in brackets; a domain and an IPv4
             # address are hosts of special schemes only, and a naive parser keeps the
@@ -542,14 +537,9 @@ def plain_link(parsed: ParsedUrl) -> bool:
     """
     if (
         parsed.host_type != "domain"
-        or parsed.username
-        or parsed.password
         or parsed.scheme in DANGEROUS_SCHEMES
         or len(parsed.raw) > MAX_URL_LENGTH
-        or not (
-            parsed.raw == parsed.href
-            or _as_serialised(parsed.raw, parsed.href, parsed.scheme_added)
-        )
+        or not _typed_as_serialised(parsed)
     ):
         return False
     return all(_plain_part(part) for part in (parsed.pathname, parsed.search, parsed.hash))
@@ -566,6 +556,16 @@ def _plain_part(text: str) -> bool:
         return True
     lowered = text.lower()
     return "pt:" not in lowered and "ta:" not in lowered
+
+
+def _typed_as_serialised(parsed: ParsedUrl) -> bool:
+    """Typed as WHATWG serialises it (up to ASCII case, or but for an assumed ``http://``),
+    without userinfo."""
+    if parsed.username or parsed.password:
+        return False
+    raw = parsed.raw
+    href = parsed.href
+    return raw == href or _as_serialised(raw, href, parsed.scheme_added)
 
 
 def _as_serialised(raw: str, href: str, scheme_added: bool) -> bool:

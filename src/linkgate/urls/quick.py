@@ -57,7 +57,7 @@ def _no_link(raw: str) -> QuickLink | None:
 
 
 def _bind() -> Callable[[str], QuickLink | None] | None:
-    if _parse_module.COMPILED is False or {"http", "https"} & DANGEROUS_SCHEMES:
+    if not _parse_module.COMPILED or {"http", "https"} & DANGEROUS_SCHEMES:
         return None
     try:
         from linkgate.urls import _split
