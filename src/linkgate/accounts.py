@@ -21,7 +21,14 @@ from typing import Any
 from sqlalchemy import select
 
 from linkgate.casework import LOCK, CaseError, Casework
-from linkgate.enforcement.counters import CountPlan, LocalCounter, Share, ShareCounter, make_share
+from linkgate.enforcement.counters import (
+    DEFAULT_MAX_EVENTS,
+    CountPlan,
+    LocalCounter,
+    Share,
+    ShareCounter,
+    make_share,
+)
 from linkgate.enforcement.senders import SenderTable
 from linkgate.enforcement.spam import (
     Counts,
@@ -51,9 +58,11 @@ REDIS_RETRY_SECONDS = 5.0
 class Counting:
     """Shared counters with an in-process fallback while the shared store is away."""
 
-    def __init__(self, shared: ShareCounter | None) -> None:
+    def __init__(
+        self, shared: ShareCounter | None, *, max_events: int = DEFAULT_MAX_EVENTS
+    ) -> None:
         self.shared = shared
-        self.local = LocalCounter()
+        self.local = LocalCounter(max_events=max_events)
         self.fallbacks = 0
         self.shared_ok = True
         self._down_until = 0.0

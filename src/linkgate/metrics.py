@@ -67,6 +67,12 @@ class Metrics:
         self.reloads = Gauge(
             "linkgate_snapshot_reloads", "Snapshot reloads since start.", registry=self.registry
         )
+        self.counter_shed = Gauge(
+            "linkgate_counter_events_shed",
+            "Share-count events dropped before their window ended, to keep the in-process "
+            "counters within LINKGATE_COUNTER_MAX_EVENTS.",
+            registry=self.registry,
+        )
         self.counter_fallbacks = Gauge(
             "linkgate_counter_fallbacks",
             "Shares counted in-process because the shared counters (Redis) were unreachable.",

@@ -131,7 +131,7 @@ class Runtime:
             pseudonym=self.pseudonym,
             changed=self.state_changed,
         )
-        self.counting = Counting(None)
+        self.counting = Counting(None, max_events=self.settings.counter_max_events)
         self.share_ids = Ids("s")
         self.accounts = Accounts(
             self.casework,

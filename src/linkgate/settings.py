@@ -88,6 +88,9 @@ class Settings:
     max_url_length: int = 8192
     reload_poll_seconds: float = 1.0
     event_queue_size: int = 100_000
+    counter_max_events: int = 4_000_000
+    """Live events the in-process share counters keep at most (about 90 bytes each); past
+    it the oldest are dropped (see ``linkgate.enforcement.counters.LocalCounter``)."""
     event_writer: str = "thread"
     """Where the decision log is written: ``thread`` (a thread of this process) or ``process``
     (a child process; what ``linkgate serve`` uses unless told otherwise)."""
@@ -104,6 +107,10 @@ class Settings:
     def __post_init__(self) -> None:
         _event_writer(self.event_writer)
         _redis_namespace(self.redis_namespace)
+        if self.counter_max_events < 1:
+            raise ValueError(
+                f"LINKGATE_COUNTER_MAX_EVENTS must be at least 1, not {self.counter_max_events}"
+            )
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -120,6 +127,7 @@ class Settings:
             max_batch=int(env.get("LINKGATE_MAX_BATCH", d.max_batch)),
             max_url_length=int(env.get("LINKGATE_MAX_URL_LENGTH", d.max_url_length)),
             event_queue_size=int(env.get("LINKGATE_EVENT_QUEUE_SIZE", d.event_queue_size)),
+            counter_max_events=int(env.get("LINKGATE_COUNTER_MAX_EVENTS", d.counter_max_events)),
             event_writer=_event_writer(env.get("LINKGATE_EVENT_WRITER", d.event_writer)),
             reload_poll_seconds=float(
                 env.get("LINKGATE_RELOAD_POLL_SECONDS", d.reload_poll_seconds)

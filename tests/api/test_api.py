@@ -345,3 +345,35 @@ def test_not_ready_until_warmed_up(api: Api) -> None:
 def test_openapi_is_served(api: Api) -> None:
     spec = api.client.get("/openapi.json").json()
     assert "/v1/decisions" in spec["paths"] and "/l/{token}" in spec["paths"]
+
+
+def test_counters_past_their_bound_shed_and_say_so(tmp_path: Path) -> None:
+    """With ``LINKGATE_COUNTER_MAX_EVENTS`` low, counting goes on past the bound: the oldest
+    events are dropped, and /readyz and /metrics tell how many and how far back the
+    shortened counts still reach."""
+    for api in make_api(tmp_path, counter_max_events=1_000):
+        items = [
+            {
+                "url": f"https://item.jd.com/{i}.html",
+                "channel": "private_chat",
+                "sender": f"sender-{i % 300}",
+                "recipient": f"user-{i}",
+            }
+            for i in range(1_000)
+        ]
+        for _ in range(2):
+            response = api.client.post(
+                "/v1/decisions:batch", json={"items": items}, headers=api.headers("integrator")
+            )
+            assert response.status_code == 200, response.text
+            assert all("treatment" in r for r in response.json()["results"])
+        local = api.runtime.counting.local
+        assert local.shed_events > 0
+        assert len(local._windows) <= 1_000 + 4 * 1_024
+        ready = api.client.get("/readyz").json()
+        assert ready["counter_events_shed"] == local.shed_events
+        assert ready["counter_reach_seconds"]
+        assert all(v >= 0 for v in ready["counter_reach_seconds"].values())
+        metrics = api.client.get("/metrics").text
+        (line,) = (m for m in metrics.splitlines() if m.startswith("linkgate_counter_events_shed "))
+        assert float(line.split()[1]) == local.shed_events

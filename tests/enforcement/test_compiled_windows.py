@@ -6,6 +6,7 @@ import gc
 import weakref
 from collections.abc import Mapping
 from datetime import timedelta
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -90,6 +91,77 @@ def test_keys_that_share_a_hash_are_counted_apart(drawn: list[Any], bits: int) -
     """With two to eight hash values in all, nearly every key collides with another:
     lookups walk long runs of slots and deletions shift them back."""
     run_both(drawn_to_shares(drawn), hash_bits=bits)
+
+
+@settings(max_examples=200, deadline=None)
+@given(drawn_shares, st.lists(st.integers(min_value=1, max_value=12), max_size=80), st.booleans())
+def test_shedding_agrees_and_counts_on(
+    drawn: list[Any], sheds: list[int], forward_only: bool
+) -> None:
+    """Dropping the oldest events of all windows between shares (as the memory bound does)
+    drops the same events in both implementations, which then count on alike: the same
+    answer, the same live state, at least as many events dropped as asked, and nothing left
+    older than the oldest that had to go."""
+    fast = compiled()(PLAN.steps, Counts)
+    slow = counters._PyWindows(PLAN.steps, Counts)
+    if forward_only:
+        drawn = [(*share[:4], abs(share[4])) for share in drawn]
+    shares = drawn_to_shares(drawn)
+    stepped_back = any(b.at < a.at for a, b in pairwise(shares))
+    for s, n in zip(shares, [*sheds, *[0] * len(drawn)], strict=False):
+        assert fast.observe(s) == slow.observe(s)
+        if n:
+            before = len(slow)
+            oldest = sorted(
+                w.when[e // counters._BLOCK][e] for w in slow.windows for e in range(w.head, w.tail)
+            )
+            got, want = fast.shed(n), slow.shed(n)
+            assert got == want
+            assert before - len(slow) >= min(n, before)
+            if before and not stepped_back:
+                # What is left is no older than the n-th oldest event was (with a clock that
+                # stepped back, a window keeps what queued behind a later event).
+                cut = oldest[min(n, before) - 1]
+                assert all(
+                    w.when[e // counters._BLOCK][e] >= cut
+                    for w in slow.windows
+                    for e in range(w.head, w.tail)
+                )
+        assert fast.live() == slow.live()
+        assert len(fast) == len(slow)
+
+
+def test_shedding_walks_across_blocks_of_events() -> None:
+    """Events queue in blocks of 4,096: shedding more than a block (from a head part-way
+    into one) finds the right times and leaves both implementations alike."""
+    plan = CountPlan.of([("shares", timedelta(days=1)), ("link_recipients", WINDOWS[0])], ())
+    fast = compiled()(plan.steps, Counts)
+    slow = counters._PyWindows(plan.steps, Counts)
+    for i in range(10_000):
+        s = Share(f"e{i}", f"s{i % 17}", (f"r{i % 5}",), "l", None, 1_780_000_000.0 + i)
+        assert fast.observe(s) == slow.observe(s)
+    # The day's shares hold every event older than the 30 s window's.
+    assert fast.shed(1_000) == slow.shed(1_000) == ((0, 1_780_000_000.0 + 999),)
+    assert fast.shed(5_000) == slow.shed(5_000) == ((0, 1_780_000_000.0 + 5_999),)
+    assert fast.live() == slow.live()
+    assert len(fast) == len(slow) == 4_000 + 30
+    # Past the day's 3,970 events older than the window's, both give events up, in turn.
+    got = fast.shed(3_990)
+    assert got == slow.shed(3_990)
+    assert [i for i, _ in got] == [0, 1]
+    assert fast.live() == slow.live()
+    assert len(fast) == 40
+    assert fast.shed(10_000) == slow.shed(10_000)  # more than there are: all of them
+    assert len(fast) == len(slow) == 0
+    with pytest.raises(ValueError, match="at least one"):
+        fast.shed(0)
+    with pytest.raises(ValueError, match="at least one"):
+        slow.shed(0)
+
+
+def test_nothing_to_shed_is_nothing_shed() -> None:
+    assert compiled()(PLAN.steps, Counts).shed(5) == ()
+    assert counters._PyWindows(PLAN.steps, Counts).shed(5) == ()
 
 
 MANY_WINDOWS = tuple(timedelta(seconds=s) for s in (20, 30, 60, 300, 600, 3600, 86_400))

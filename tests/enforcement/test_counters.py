@@ -187,18 +187,40 @@ def test_in_process_counts_leave_nothing_for_the_garbage_collector(windows: str)
     assert len(gc.get_objects()) - before < 50
 
 
-def test_counts_restart_past_the_memory_bound() -> None:
-    plan = CountPlan.of([("shares", timedelta(days=1))], ())
-    counter = LocalCounter(max_events=100)
+@pytest.mark.parametrize("windows", ["compiled", "python"])
+def test_past_the_memory_bound_the_longest_count_sheds_and_the_others_stay_exact(
+    windows: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Over ``max_events`` live events the counts are not forgotten: the oldest events go,
+    down to nine tenths of the bound, so the day's shares reach back less far while the
+    ten-minute distinct count and the hour's forwards keep counting exactly."""
+    plan = CountPlan.of([("link_recipients", W[0]), ("shares", timedelta(days=1))], F)
+    made = counters._PyWindows if windows == "python" else None
+    counter = LocalCounter(max_events=10_000, windows=made)
+    exact = LocalCounter(max_events=10**9, windows=made)
     start = T0.timestamp()
-    counts = [
-        counter.observe(Share(f"e{i}", "s", ("r",), "l", "jd", start + i), plan).get(
-            "shares", timedelta(days=1)
-        )
-        for i in range(3_000)
-    ]
-    assert max(counts) <= 1024 + 1  # checked every 1,024 shares
-    assert counts[-1] < 3_000
+    day = ("shares", timedelta(days=1))
+    for i in range(12_000):  # one share a second to one of 40 recipients, over 200 minutes
+        s = Share(f"e{i}", "s", (f"r{i % 40}",), f"l{i % 3}", "jd", start + i)
+        got, want = counter.observe(s, plan), exact.observe(s, plan)
+        assert got.get("link_recipients", W[0]) == want.get("link_recipients", W[0])
+        assert got.forwards == want.forwards
+        assert got.get(*day) <= want.get(*day) == i + 1
+    # Checked every 1,024 shares (three events each): within the bound and a check's worth
+    # of events. Shed to 9,000 events, of which the short windows hold 4,200: the day's
+    # count reaches back about 4,800 s, and 1,023 s more until the next check.
+    assert len(counter._windows) <= 10_000 + 3 * 1_024
+    reach = counter.reach[day]
+    assert 4_700 <= reach <= 4_900
+    assert set(counter.reach) == {day}
+    assert reach <= got.get(*day) <= reach + 1_100
+    assert counter.shed_events == 12_000 - got.get(*day)
+    assert "shares count over 86400 s dropped its oldest events" in caplog.text
+
+
+def test_a_bound_below_one_event_is_refused() -> None:
+    with pytest.raises(ValueError, match="max_events"):
+        LocalCounter(max_events=0)
 
 
 def test_a_clock_that_steps_back_never_leaves_counts_behind() -> None:

@@ -982,6 +982,82 @@ Windows_len(Windows *self)
     return total;
 }
 
+/* Drop the count oldest events of all windows (oldest first across the windows, by time;
+   on a tie, the earlier window's; each window's in its queue order): LocalCounter's way to
+   stay within its memory bound without forgetting every count, so that the windows reaching
+   back furthest reach back less far. Each window that gave events up then forgets every
+   event, in queue order, up to the first later than the latest it gave. Returns a tuple of
+   (window index, that time) per such window. */
+static PyObject *
+Windows_shed(Windows *self, PyObject *arg)
+{
+    Py_ssize_t count = PyLong_AsSsize_t(arg);
+    if (count == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    if (count < 1) {
+        PyErr_SetString(PyExc_ValueError, "shed() drops at least one event");
+        return NULL;
+    }
+    typedef struct {
+        Block *block;
+        Py_ssize_t at, left, taken;
+        double since;
+    } Cursor;
+    Cursor *cur = PyMem_New(Cursor, self->n > 0 ? self->n : 1);
+    if (cur == NULL) {
+        return PyErr_NoMemory();
+    }
+    for (Py_ssize_t i = 0; i < self->n; i++) {
+        Window *w = &self->windows[i];
+        cur[i] = (Cursor){w->first, w->head, w->len, 0, 0.0};
+    }
+    for (Py_ssize_t k = 0; k < count; k++) {
+        Py_ssize_t oldest = -1;
+        double when = 0.0;
+        for (Py_ssize_t i = 0; i < self->n; i++) {
+            if (cur[i].left > 0) {
+                double t = cur[i].block->events[cur[i].at].when;
+                if (oldest < 0 || t < when) {
+                    oldest = i;
+                    when = t;
+                }
+            }
+        }
+        if (oldest < 0) {
+            break; /* every event taken */
+        }
+        Cursor *c = &cur[oldest];
+        if (c->taken == 0 || when > c->since) {
+            c->since = when;
+        }
+        c->taken++;
+        c->left--;
+        if (++c->at == BLOCK && c->left > 0) {
+            c->block = c->block->next;
+            c->at = 0;
+        }
+    }
+    Py_ssize_t shed = 0;
+    for (Py_ssize_t i = 0; i < self->n; i++) {
+        shed += cur[i].taken > 0;
+    }
+    PyObject *out = PyTuple_New(shed);
+    for (Py_ssize_t i = 0, j = 0; out != NULL && i < self->n; i++) {
+        if (cur[i].taken > 0) {
+            window_trim(&self->windows[i], cur[i].since);
+            PyObject *item = Py_BuildValue("(nd)", i, cur[i].since);
+            if (item == NULL) {
+                Py_CLEAR(out);
+                break;
+            }
+            PyTuple_SET_ITEM(out, j++, item);
+        }
+    }
+    PyMem_Free(cur);
+    return out;
+}
+
 /* A cell's parts joined by "\0", as the Python windows key their dicts. */
 static PyObject *
 joined(const Cell *c)
@@ -1050,6 +1126,8 @@ Windows_live(Windows *self, PyObject *Py_UNUSED(ignored))
 static PyMethodDef Windows_methods[] = {
     {"observe", (PyCFunction)Windows_observe, METH_O,
      "Record a share in every window and return its Counts."},
+    {"shed", (PyCFunction)Windows_shed, METH_O,
+     "Drop the n oldest events of all windows: ((index, time), ...) per window shed."},
     {"live", (PyCFunction)Windows_live, METH_NOARGS,
      "Per window: the live counts, the latest sightings and the number of events (for tests)."},
     {NULL, NULL, 0, NULL},

@@ -11,6 +11,7 @@ across replicas. Keys carry only pseudonyms and link hashes.
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from redis.exceptions import NoScriptError
 
 from linkgate.enforcement.spam import Counts
 from linkgate.records import tuple_builder
+
+log = logging.getLogger("linkgate.counters")
 
 
 class Share(NamedTuple):
@@ -235,6 +238,31 @@ class _PyWindows:
             for w in self.windows
         ]
 
+    def shed(self, count: int) -> tuple[tuple[int, float], ...]:
+        """Drop the ``count`` oldest events of all windows (oldest first across the windows,
+        by time; on a tie, the earlier window's; each window's in its queue order), so that
+        the windows reaching back furthest reach back less far. Each window that gave
+        events up then forgets every event, in queue order, up to the first later than the
+        latest it gave: (its index, that time) per such window."""
+        if count < 1:
+            raise ValueError("shed() drops at least one event")
+        cursors = [w.head for w in self.windows]
+        since: dict[int, float] = {}
+        for _ in range(count):
+            oldest, when = -1, 0.0
+            for i, w in enumerate(self.windows):
+                if cursors[i] < w.tail:
+                    t = w.when[cursors[i] // _BLOCK][cursors[i]]
+                    if oldest < 0 or t < when:
+                        oldest, when = i, t
+            if oldest < 0:
+                break  # every event taken
+            since[oldest] = max(since.get(oldest, when), when)
+            cursors[oldest] += 1
+        for i, t in sorted(since.items()):
+            self.windows[i].trim(t)
+        return tuple(sorted(since.items()))
+
     def observe(self, share: Share) -> Counts:
         now = share.at
         by: dict[tuple[str, timedelta], int] = {}
@@ -288,6 +316,7 @@ class _PyWindows:
 class Windows(Protocol):
     def __len__(self) -> int: ...
     def observe(self, share: Share) -> Counts: ...
+    def shed(self, count: int) -> tuple[tuple[int, float], ...]: ...
 
 
 Observe = Callable[[Share, CountPlan], Counts]
@@ -309,6 +338,11 @@ else:
     # The compiled windows' answers hold their counts in Tallies: read-only mappings.
     Mapping.register(Tally)
 
+#: :class:`LocalCounter`'s default bound on live events in all windows (about 370 MB in the
+#: compiled windows). The default policy keeps about 94,000 events per share a second (one
+#: per share in the day's window, one per recipient or share in the others).
+DEFAULT_MAX_EVENTS: Final = 4_000_000
+
 
 class LocalCounter:
     """Counts in this process (the embedded default, and the fallback when Redis is away).
@@ -321,16 +355,24 @@ class LocalCounter:
     without a compiler, :class:`_PyWindows`, which keeps the same counts.
 
     A plan with other measures or windows (a newly published policy that
-    changed them) starts the counts afresh; more than ``max_events`` live events
-    in all windows do too, which bounds memory.
+    changed them) starts the counts afresh. Memory is bounded by ``max_events``
+    live events in all windows (about 90 bytes each in the compiled windows):
+    over it, the oldest events of all windows are dropped until they hold at
+    most nine tenths of the bound, so the windows that reach back furthest (in
+    the default policy, the day's shares) reach back less far while the
+    shorter ones stay exact.
+    :attr:`shed_events` counts what was dropped so, :attr:`reach` tells how far
+    back each shortened window still counted at its last shedding.
     """
 
     def __init__(
         self,
         *,
-        max_events: int = 4_000_000,
+        max_events: int = DEFAULT_MAX_EVENTS,
         windows: Callable[[tuple[Step, ...], type[Counts]], Windows] | None = None,
     ) -> None:
+        if max_events < 1:
+            raise ValueError("max_events is at least 1")
         self._make = windows if windows is not None else _make_windows
         self._gate = _Gate if self._make is _make_windows else None
         self._windows: Windows = self._make((), Counts)
@@ -338,12 +380,39 @@ class LocalCounter:
         self._lock = threading.Lock()
         self._max_events = max_events
         self._until_check = _CHECK_EVERY
+        self.shed_events = 0
+        """Events dropped before their window ended, to stay within ``max_events``."""
+        self.reach: dict[tuple[str, timedelta], float] = {}
+        """Per (measure, window) shortened by shedding: the seconds it still reached back
+        when last shed (its configured length once its early drops have aged out)."""
         self.observe: Observe = self._observe
         """``observe(share, plan)``: count a share and return its counts. With the compiled
         windows, a gate (``linkgate.enforcement._windows.Gate``) between memory checks."""
 
     def _start(self, plan: CountPlan) -> None:
         self._windows = self._make(plan.steps, Counts)
+        self.reach = {}
+
+    def _shed(self, plan: CountPlan, now: float) -> None:
+        """Drop the oldest events of all windows until they hold at most nine tenths of the
+        bound."""
+        windows = self._windows
+        keep = self._max_events * 9 // 10
+        total = len(windows)
+        if total <= keep:
+            return
+        for index, since in windows.shed(total - keep):
+            measure, window, _ = plan.items[index]
+            self.reach[(measure, window)] = max(0.0, now - since)
+            log.warning(
+                "share counts over %d live events: the %s count over %d s dropped its oldest "
+                "events and reaches back %.0f s until they age out",
+                self._max_events,
+                measure,
+                window.total_seconds(),
+                now - since,
+            )
+        self.shed_events += total - len(windows)
 
     def _observe(self, share: Share, plan: CountPlan) -> Counts:
         """Count under the lock: a new plan's windows, the memory check every
@@ -358,7 +427,7 @@ class LocalCounter:
             if self._until_check <= 0:
                 self._until_check = _CHECK_EVERY
                 if len(self._windows) > self._max_events:
-                    self._start(plan)
+                    self._shed(plan, share.at)
             counts = self._windows.observe(share)
             if self._gate is not None:
                 # The compiled windows count a share in one call that holds the interpreter

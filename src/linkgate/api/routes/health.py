@@ -50,6 +50,13 @@ async def readyz(request: Request) -> JSONResponse:
         # How this process counts when it counts in-process: compiled windows, or Python's
         # where no C compiler was at hand at install (the same counts, slower).
         "counter_windows": "compiled" if counters.COMPILED else "python",
+        # Past LINKGATE_COUNTER_MAX_EVENTS live events the in-process counters drop their
+        # oldest: how many so far, and how far back each count so shortened still reached.
+        "counter_events_shed": runtime.counting.local.shed_events,
+        "counter_reach_seconds": {
+            f"{measure} {int(window.total_seconds())} s": round(seconds)
+            for (measure, window), seconds in runtime.counting.local.reach.items()
+        },
         # Likewise the link core's compiled parts: cutting parsed links into components,
         # Safe Browsing lookup expressions with their hashes, and registrable domains.
         "url_parse": "compiled" if parse.COMPILED else "python",
@@ -101,4 +108,5 @@ async def metrics(request: Request) -> Response:
         m.shadow.labels(state).set(value)
     m.reloads.set(runtime.reloads)
     m.counter_fallbacks.set(runtime.counting.fallbacks)
+    m.counter_shed.set(runtime.counting.local.shed_events)
     return Response(m.render(), media_type="text/plain; version=0.0.4")
