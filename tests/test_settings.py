@@ -42,3 +42,15 @@ def test_serve_refuses_a_bad_namespace_in_one_line(
     assert exit_info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "LINKGATE_REDIS_NAMESPACE" in err[0], err
+
+
+def test_the_counters_memory_bound_comes_from_the_environment_and_is_checked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("LINKGATE_COUNTER_MAX_EVENTS", raising=False)
+    assert Settings.from_env().counter_max_events == 4_000_000
+    monkeypatch.setenv("LINKGATE_COUNTER_MAX_EVENTS", "250000")
+    assert Settings.from_env().counter_max_events == 250_000
+    monkeypatch.setenv("LINKGATE_COUNTER_MAX_EVENTS", "0")
+    with pytest.raises(ValueError, match="LINKGATE_COUNTER_MAX_EVENTS must be at least 1"):
+        Settings.from_env()
