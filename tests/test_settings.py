@@ -54,3 +54,21 @@ def test_the_counters_memory_bound_comes_from_the_environment_and_is_checked(
     monkeypatch.setenv("LINKGATE_COUNTER_MAX_EVENTS", "0")
     with pytest.raises(ValueError, match="LINKGATE_COUNTER_MAX_EVENTS must be at least 1"):
         Settings.from_env()
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("LINKGATE_MAX_BATCH", "lots", "LINKGATE_MAX_BATCH must be a whole number, not 'lots'"),
+        ("LINKGATE_SHIM_MAX_AGE", "1.5", "LINKGATE_SHIM_MAX_AGE must be a whole number"),
+        ("LINKGATE_MONITOR_SECONDS", "soon", "LINKGATE_MONITOR_SECONDS must be a number"),
+    ],
+)
+def test_a_number_that_is_not_one_names_its_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError, match=message):
+        Settings.from_env()
+    monkeypatch.setenv(name, "7")
+    assert Settings.from_env()

@@ -11,6 +11,7 @@
 | ``LINKGATE_MAX_BODY_BYTES`` | largest request body | 1 MiB |
 | ``LINKGATE_MAX_BATCH`` | largest decision batch | 1000 |
 | ``LINKGATE_MAX_URL_LENGTH`` | longest URL accepted in a request | 8192 |
+| ``LINKGATE_COUNTER_MAX_EVENTS`` | live events the in-process share counters keep | 4,000,000 |
 | ``LINKGATE_RELOAD_POLL_SECONDS`` | how often replicas poll for a new live revision | 1.0 |
 | ``LINKGATE_SHIM_MAX_AGE`` | seconds a shared link's shim token stays valid | 90 days |
 | ``LINKGATE_MONITOR_SECONDS`` | how often rollout safety and credit bands are checked | 30 |
@@ -30,6 +31,7 @@ import re
 import secrets
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 
 def home() -> Path:
@@ -63,6 +65,21 @@ def _redis_namespace(value: str) -> str:
             f"(starting with a letter or digit), not {value!r}"
         )
     return value
+
+
+_N = TypeVar("_N", int, float)
+
+
+def _number(kind: type[_N], name: str, default: _N) -> _N:
+    """The environment's ``name`` read as a number, or ``default`` when unset."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    try:
+        return kind(value)
+    except ValueError:
+        what = "a whole number" if kind is int else "a number"
+        raise ValueError(f"{name} must be {what}, not {value!r}") from None
 
 
 def _event_writer(value: str) -> str:
@@ -123,39 +140,39 @@ class Settings:
             public_url=env.get("LINKGATE_PUBLIC_URL", d.public_url).rstrip("/"),
             secret_keys=env.get("LINKGATE_SECRET_KEYS") or None,
             pseudonym_key=env.get("LINKGATE_PSEUDONYM_KEY") or None,
-            max_body_bytes=int(env.get("LINKGATE_MAX_BODY_BYTES", d.max_body_bytes)),
-            max_batch=int(env.get("LINKGATE_MAX_BATCH", d.max_batch)),
-            max_url_length=int(env.get("LINKGATE_MAX_URL_LENGTH", d.max_url_length)),
-            event_queue_size=int(env.get("LINKGATE_EVENT_QUEUE_SIZE", d.event_queue_size)),
-            counter_max_events=int(env.get("LINKGATE_COUNTER_MAX_EVENTS", d.counter_max_events)),
+            max_body_bytes=_number(int, "LINKGATE_MAX_BODY_BYTES", d.max_body_bytes),
+            max_batch=_number(int, "LINKGATE_MAX_BATCH", d.max_batch),
+            max_url_length=_number(int, "LINKGATE_MAX_URL_LENGTH", d.max_url_length),
+            event_queue_size=_number(int, "LINKGATE_EVENT_QUEUE_SIZE", d.event_queue_size),
+            counter_max_events=_number(int, "LINKGATE_COUNTER_MAX_EVENTS", d.counter_max_events),
             event_writer=_event_writer(env.get("LINKGATE_EVENT_WRITER", d.event_writer)),
-            reload_poll_seconds=float(
-                env.get("LINKGATE_RELOAD_POLL_SECONDS", d.reload_poll_seconds)
+            reload_poll_seconds=_number(
+                float, "LINKGATE_RELOAD_POLL_SECONDS", d.reload_poll_seconds
             ),
-            shim_max_age=int(env.get("LINKGATE_SHIM_MAX_AGE", d.shim_max_age)),
-            monitor_seconds=float(env.get("LINKGATE_MONITOR_SECONDS", d.monitor_seconds)),
-            state_refresh_seconds=float(
-                env.get("LINKGATE_STATE_REFRESH_SECONDS", d.state_refresh_seconds)
+            shim_max_age=_number(int, "LINKGATE_SHIM_MAX_AGE", d.shim_max_age),
+            monitor_seconds=_number(float, "LINKGATE_MONITOR_SECONDS", d.monitor_seconds),
+            state_refresh_seconds=_number(
+                float, "LINKGATE_STATE_REFRESH_SECONDS", d.state_refresh_seconds
             ),
             preview_allow_hosts=tuple(
                 h.strip()
                 for h in env.get("LINKGATE_PREVIEW_ALLOW_HOSTS", "").split(",")
                 if h.strip()
             ),
-            console_session_seconds=int(
-                env.get("LINKGATE_CONSOLE_SESSION_SECONDS", d.console_session_seconds)
+            console_session_seconds=_number(
+                int, "LINKGATE_CONSOLE_SESSION_SECONDS", d.console_session_seconds
             ),
-            console_idle_seconds=int(
-                env.get("LINKGATE_CONSOLE_IDLE_SECONDS", d.console_idle_seconds)
+            console_idle_seconds=_number(
+                int, "LINKGATE_CONSOLE_IDLE_SECONDS", d.console_idle_seconds
             ),
-            console_max_failures=int(
-                env.get("LINKGATE_CONSOLE_MAX_FAILURES", d.console_max_failures)
+            console_max_failures=_number(
+                int, "LINKGATE_CONSOLE_MAX_FAILURES", d.console_max_failures
             ),
-            console_client_max_failures=int(
-                env.get("LINKGATE_CONSOLE_CLIENT_MAX_FAILURES", d.console_client_max_failures)
+            console_client_max_failures=_number(
+                int, "LINKGATE_CONSOLE_CLIENT_MAX_FAILURES", d.console_client_max_failures
             ),
-            console_lockout_seconds=int(
-                env.get("LINKGATE_CONSOLE_LOCKOUT_SECONDS", d.console_lockout_seconds)
+            console_lockout_seconds=_number(
+                int, "LINKGATE_CONSOLE_LOCKOUT_SECONDS", d.console_lockout_seconds
             ),
         )
 
