@@ -370,6 +370,7 @@ def test_counters_past_their_bound_shed_and_say_so(tmp_path: Path) -> None:
         local = api.runtime.counting.local
         assert local.shed_events > 0
         assert len(local._windows) <= 1_000 + 4 * 1_024
+        assert api.runtime.warmed.wait(30), "the content classifier never loaded"
         ready = api.client.get("/readyz").json()
         assert ready["counter_events_shed"] == local.shed_events
         assert ready["counter_reach_seconds"]

@@ -401,9 +401,11 @@ class LocalCounter:
         total = len(windows)
         if total <= keep:
             return
+        # A new dict each time: /readyz reads it from other threads, without the lock.
+        reach = dict(self.reach)
         for index, since in windows.shed(total - keep):
             measure, window, _ = plan.items[index]
-            self.reach[(measure, window)] = max(0.0, now - since)
+            reach[(measure, window)] = max(0.0, now - since)
             log.warning(
                 "share counts over %d live events: the %s count over %d s dropped its oldest "
                 "events and reaches back %.0f s until they age out",
@@ -412,6 +414,7 @@ class LocalCounter:
                 window.total_seconds(),
                 now - since,
             )
+        self.reach = reach
         self.shed_events += total - len(windows)
 
     def _observe(self, share: Share, plan: CountPlan) -> Counts:
