@@ -1042,16 +1042,21 @@ Windows_shed(Windows *self, PyObject *arg)
     for (Py_ssize_t i = 0; i < self->n; i++) {
         shed += cur[i].taken > 0;
     }
+    /* The answer is made before anything is dropped: without memory for it, nothing is. */
     PyObject *out = PyTuple_New(shed);
     for (Py_ssize_t i = 0, j = 0; out != NULL && i < self->n; i++) {
         if (cur[i].taken > 0) {
-            window_trim(&self->windows[i], cur[i].since);
             PyObject *item = Py_BuildValue("(nd)", i, cur[i].since);
             if (item == NULL) {
                 Py_CLEAR(out);
                 break;
             }
             PyTuple_SET_ITEM(out, j++, item);
+        }
+    }
+    for (Py_ssize_t i = 0; out != NULL && i < self->n; i++) {
+        if (cur[i].taken > 0) {
+            window_trim(&self->windows[i], cur[i].since);
         }
     }
     PyMem_Free(cur);
