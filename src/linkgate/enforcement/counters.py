@@ -259,9 +259,10 @@ class _PyWindows:
                 break  # every event taken
             since[oldest] = max(since.get(oldest, when), when)
             cursors[oldest] += 1
-        for i, t in sorted(since.items()):
+        shed = tuple(sorted(since.items()))
+        for i, t in shed:
             self.windows[i].trim(t)
-        return tuple(sorted(since.items()))
+        return shed
 
     def observe(self, share: Share) -> Counts:
         now = share.at
@@ -394,25 +395,22 @@ class LocalCounter:
         self.reach = {}
 
     def _shed(self, plan: CountPlan, now: float) -> None:
-        """Drop the oldest events of all windows until they hold at most nine tenths of the
-        bound."""
+        """Drop the oldest events of all windows (over the bound) until they hold at most nine
+        tenths of it."""
         windows = self._windows
-        keep = self._max_events * 9 // 10
         total = len(windows)
-        if total <= keep:
-            return
         # A new dict each time: /readyz reads it from other threads, without the lock.
         reach = dict(self.reach)
-        for index, since in windows.shed(total - keep):
+        for index, since in windows.shed(total - self._max_events * 9 // 10):
             measure, window, _ = plan.items[index]
-            reach[(measure, window)] = max(0.0, now - since)
+            back = reach[(measure, window)] = max(0.0, now - since)
             log.warning(
                 "share counts over %d live events: the %s count over %d s dropped its oldest "
                 "events and reaches back %.0f s until they age out",
                 self._max_events,
                 measure,
                 window.total_seconds(),
-                now - since,
+                back,
             )
         self.reach = reach
         self.shed_events += total - len(windows)
