@@ -9,8 +9,6 @@ are queued, so no personal id reaches the log.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import threading
 from collections import deque
@@ -18,6 +16,7 @@ from collections.abc import Callable
 from datetime import UTC
 from typing import Generic, TypeVar
 
+from linkgate.hmacs import KeyedSha256
 from linkgate.policy.decision import Decision
 from linkgate.storage.events import EventRecord
 
@@ -34,9 +33,9 @@ class Pseudonymizer:
 
     def __init__(self, key: bytes) -> None:
         self._key = key
-        # Keyed once; each id hashes on a copy. (The one-shot hmac.digest would let
+        # Keyed once; each id hashes on copies. (The one-shot hmac.digest would let
         # go of the interpreter lock for every id, and the event writer takes it.)
-        self._base = hmac.new(key, None, hashlib.sha256)
+        self._hmac = KeyedSha256(key)
         # A decision hashes its sender, viewer, group and recipients; the same
         # accounts share again and again, so recent answers are kept (bounded).
         self._memo: dict[str, str] = {}
@@ -46,9 +45,7 @@ class Pseudonymizer:
             return None
         found = self._memo.get(value)
         if found is None:
-            digest = self._base.copy()
-            digest.update(value.encode("utf-8", "surrogatepass"))
-            found = digest.hexdigest()[:24]
+            found = self._hmac.hexdigest(value.encode("utf-8", "surrogatepass"))[:24]
             if len(self._memo) >= PSEUDONYM_MEMO:
                 self._memo.clear()
             self._memo[value] = found

@@ -137,6 +137,31 @@ def test_batch_keeps_order_and_isolates_bad_items(api: Api) -> None:
     assert results[1]["error"]["errors"][0]["field"].startswith("items.1.channel")
 
 
+def test_a_batch_of_valid_items_answers_as_one_with_a_bad_item_would(api: Api) -> None:
+    # All valid: validated in one pass; one bad item: every item validated on its own.
+    items: list[dict[str, object]] = [
+        {"url": JD, "channel": "private_chat", "sender": "s1", "recipient": "r1"},
+        {"url": TAOBAO, "channel": "group_chat", "group": "g1", "viewer": "v1"},
+        {"url": "http://", "channel": "moments", "at": "2021-12-01T00:00:00+08:00"},
+        {"url": JD, "channel": "private_chat", "viewer_opt_out": True, "recipients": ["a"]},
+    ]
+    headers = api.headers("integrator")
+
+    def answers(batch: list[dict[str, object]]) -> list[dict[str, object]]:
+        response = api.client.post("/v1/decisions:batch", json={"items": batch}, headers=headers)
+        assert response.status_code == 200
+        return [
+            {k: v for k, v in r.items() if k not in {"decision_id", "decided_at", "shim_url"}}
+            for r in response.json()["results"]
+        ]
+
+    valid = answers(items)
+    mixed = answers([*items, {"url": JD, "channel": "nowhere"}])
+    assert [r["treatment"] for r in valid] == ["rich_page", "plain_page", "blocked", "rich_page"]
+    assert mixed[:4] == valid
+    assert mixed[4]["error"]["errors"][0]["field"] == "items.4.channel"  # type: ignore[index]
+
+
 def test_limits_are_clear_4xx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LINKGATE_HOME", str(tmp_path))
     small: Iterator[Api] = make_api(tmp_path, max_body_bytes=4096, max_batch=3, max_url_length=100)

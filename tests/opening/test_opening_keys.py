@@ -8,6 +8,8 @@ import hmac
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from linkgate.errors import LinkgateError
 from linkgate.opening.keys import (
@@ -177,6 +179,21 @@ def test_wire_format_matches_an_independent_implementation() -> None:
         hmac.new(SECRET_A, PURPOSE + b"\n" + forged_body.encode(), hashlib.sha256).digest()
     )
     assert verify_payload(PURPOSE, f"{forged_body}.{forged_mac}", keys) == {"k": "kid1", "x": "z"}
+
+
+@given(
+    secret=st.binary(min_size=16, max_size=200),
+    purpose=st.binary(max_size=40),
+    message=st.binary(max_size=300),
+)
+def test_mac_is_hmac_sha256_for_any_secret_purpose_and_message(
+    secret: bytes, purpose: bytes, message: bytes
+) -> None:
+    # Secrets longer than SHA-256's 64-byte block are hashed first, shorter ones padded.
+    keys = ShimKeys({"kid1": secret}, "kid1")
+    expected = hmac.new(secret, purpose + b"\n" + message, hashlib.sha256).digest()
+    assert keys.mac("kid1", purpose, message) == expected
+    assert keys.mac("kid1", purpose, message) == expected  # from the kept states again
 
 
 def test_purpose_separates_token_kinds() -> None:

@@ -10,7 +10,7 @@ import json
 import pytest
 
 from linkgate.opening.keys import CLOCK_SKEW, MAX_TOKEN_CHARS, ShimKeys, ShimTokenError
-from linkgate.opening.shim import PURPOSE, ShimClaims, is_shim_target, sign, verify
+from linkgate.opening.shim import PURPOSE, ShimClaims, is_shim_target, sign, sign_link, verify
 
 NOW = 1_700_000_000
 DAY = 86_400
@@ -36,6 +36,27 @@ def _forge(payload: object, secret: bytes = SECRET) -> str:
 def test_round_trip_all_fields() -> None:
     token = sign(CLAIMS, KEYS)
     assert verify(token, KEYS, now=NOW + 60, max_age=DAY) == CLAIMS
+
+
+def test_sign_link_is_sign_given_field_by_field() -> None:
+    # Equal except the sealed group, which is bound to the token's decision id and time:
+    # both seal deterministically (AES-SIV), so the tokens are the same text.
+    claims = ShimClaims(URL, "group_chat", "group-42", NOW, "p:3f9a", "dec-1", "fraud", "x")
+    token = sign_link(
+        KEYS,
+        URL,
+        "group_chat",
+        "group-42",
+        NOW,
+        sender="p:3f9a",
+        decision_id="dec-1",
+        content="fraud",
+        input="x",
+    )
+    assert token == sign(claims, KEYS)
+    assert verify(token, KEYS, now=NOW, max_age=DAY) == claims
+    with pytest.raises(ShimTokenError):
+        sign_link(KEYS, "javascript:alert(1)", "group_chat", None, NOW)
 
 
 def test_round_trip_optional_fields_absent() -> None:

@@ -70,6 +70,12 @@ async def read_body(request: Request, model: type[M]) -> M:
     ``body``, a body not declared as JSON (``Content-Type: application/json`` or
     ``…+json``) is refused, and each validation error is located under ``body``.
     """
+    return validate_body(await read_json_bytes(request), model)
+
+
+async def read_json_bytes(request: Request) -> bytes:
+    """The request's body, checked as :func:`read_body` checks it before validating: there
+    is one, and it is declared as JSON."""
     raw = await request.body()
     if not raw:
         raise RequestValidationError(
@@ -85,6 +91,11 @@ async def read_body(request: Request, model: type[M]) -> M:
                 }
             ]
         )
+    return raw
+
+
+def validate_body(raw: bytes, model: type[M]) -> M:
+    """``raw`` (a JSON body) validated as ``model``, errors located under ``body``."""
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:

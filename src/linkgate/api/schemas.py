@@ -66,6 +66,16 @@ class BatchIn(BaseModel):
     items: list[dict[str, Any]] = Field(description="Decision requests, decided in order.")
 
 
+class ValidBatchIn(BaseModel):
+    """A batch whose every item is a valid :class:`DecisionIn`: validated in one pass,
+    the common case. A batch with a bad item is read as :class:`BatchIn` instead and each
+    item validated on its own, so that a bad item yields an error entry."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[DecisionIn]
+
+
 class BatchOut(BaseModel):
     results: list[dict[str, Any]]
 

@@ -42,7 +42,6 @@ payload, or — when signing — a value that cannot be carried), ``unknown_key`
 from __future__ import annotations
 
 import binascii
-import hashlib
 import hmac
 import json
 import re
@@ -56,6 +55,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
 from linkgate.errors import LinkgateError
+from linkgate.hmacs import KeyedSha256
 
 __all__ = [
     "CLOCK_SKEW",
@@ -159,8 +159,8 @@ class ShimKeys:
             raise KeyConfigError(f"active key {active!r} is not in the ring")
         self._keys: Mapping[str, bytes] = MappingProxyType(copied)
         self._active = active
-        # (kid, purpose) -> HMAC state after "purpose\n"; copied for each token.
-        self._bases: dict[tuple[str, bytes], Any] = {}
+        # (kid, purpose) -> HMAC under the kid's secret after "purpose\n".
+        self._bases: dict[tuple[str, bytes], KeyedSha256] = {}
         # (kid, purpose) -> the AES-SIV cipher for fields a token carries unreadable.
         self._sealers: dict[tuple[str, bytes], AESSIV] = {}
 
@@ -249,15 +249,14 @@ class ShimKeys:
         return ShimKeys({k: s for k, s in self._keys.items() if k != kid}, self._active)
 
     def mac(self, kid: str, purpose: bytes, message: bytes) -> bytes:
-        """HMAC-SHA256 of ``purpose "\\n" message`` under the key ``kid`` (which must exist)."""
+        """HMAC-SHA256 of ``purpose "\\n" message`` under the key ``kid`` (which must exist).
+
+        The key's hash states are made once per purpose (:class:`~linkgate.hmacs.KeyedSha256`).
+        """
         base = self._bases.get((kid, purpose))
         if base is None:
-            base = hmac.new(self._keys[kid], purpose + b"\n", hashlib.sha256)
-            self._bases[(kid, purpose)] = base
-        state = base.copy()
-        state.update(message)
-        digest: bytes = state.digest()
-        return digest
+            base = self._bases[(kid, purpose)] = KeyedSha256(self._keys[kid], purpose + b"\n")
+        return base.digest(message)
 
     def seal(self, kid: str, purpose: bytes, data: bytes, context: Sequence[bytes]) -> bytes:
         """``data`` encrypted under the key ``kid`` for tokens of kind ``purpose``.

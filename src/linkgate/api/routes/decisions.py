@@ -8,7 +8,7 @@ itself and calls the endpoint, without the framework's per-request dependency ma
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import orjson
@@ -18,13 +18,19 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
 
 from linkgate.api.auth import Caller, require
-from linkgate.api.direct import DirectRoute, read_body
+from linkgate.api.direct import (
+    DirectRoute,
+    Handler,
+    read_body,
+    read_json_bytes,
+    validate_body,
+)
 from linkgate.api.problems import Problem
-from linkgate.api.schemas import BatchIn, BatchOut, DecisionIn
+from linkgate.api.schemas import BatchIn, BatchOut, DecisionIn, ValidBatchIn
 from linkgate.errors import RequestError
 from linkgate.events import event_record
 from linkgate.opening.keys import ShimTokenError
-from linkgate.opening.shim import ShimClaims, sign
+from linkgate.opening.shim import sign_link
 from linkgate.policy.decision import Decision
 from linkgate.runtime import Runtime, decision_kwargs
 
@@ -41,20 +47,19 @@ def shim_url(runtime: Runtime, decision: Decision, group: str | None) -> str | N
         return None
     if not decision.url.startswith(("http://", "https://")):
         return None
-    claims = ShimClaims(
-        url=decision.url,
-        channel=decision.channel,  # type: ignore[arg-type]
-        group=group,
-        issued_at=int(time.time()),
-        sender=None,
-        decision_id=decision.decision_id,
-        content=next((c.category for c in decision.trace if c.stage == "content"), None),
-        # Canonicalising drops userinfo and other tricks the click-time decision must
-        # see again: a link with deception signals travels as typed too.
-        input=decision.input if decision.signals and len(decision.input) <= 2048 else None,
-    )
     try:
-        token = sign(claims, runtime.keys)
+        token = sign_link(
+            runtime.keys,
+            decision.url,
+            decision.channel,
+            group,
+            int(time.time()),
+            decision_id=decision.decision_id,
+            content=next((c.category for c in decision.trace if c.stage == "content"), None),
+            # Canonicalising drops userinfo and other tricks the click-time decision must
+            # see again: a link with deception signals travels as typed too.
+            input=decision.input if decision.signals and len(decision.input) <= 2048 else None,
+        )
     except ShimTokenError:
         return None
     return f"{runtime.settings.public_url}/l/{token}"
@@ -171,19 +176,24 @@ async def post_decision(
 async def post_batch(
     body: BatchIn, request: Request, caller: Caller = Depends(INTEGRATOR)
 ) -> Response:
-    runtime: Runtime = request.app.state.runtime
+    return decide_batch(request.app.state.runtime, body.items)
+
+
+def decide_batch(runtime: Runtime, items: Sequence[DecisionIn | dict[str, Any]]) -> Response:
+    """Decide each item in order: a validated request, or a dict validated here, whose
+    errors become the item's error entry."""
     limit = runtime.settings.max_batch
-    if len(body.items) > limit:
+    if len(items) > limit:
         raise Problem(
             413,
-            f"{len(body.items)} items; a batch holds at most {limit}",
+            f"{len(items)} items; a batch holds at most {limit}",
             type_="batch-too-large",
             errors=[{"field": "items", "message": f"at most {limit} items"}],
         )
     results: list[dict[str, Any]] = []
-    for index, item in enumerate(body.items):
+    for index, item in enumerate(items):
         try:
-            parsed = DecisionIn.model_validate(item)
+            parsed = item if type(item) is DecisionIn else DecisionIn.model_validate(item)
             decision = decide_one(runtime, request_fields(parsed))
             results.append(decision_body(runtime, decision, parsed.group))
         except ValidationError as exc:
@@ -209,19 +219,42 @@ async def post_batch(
     return json_response({"results": results})
 
 
+async def serve_batch(request: Request) -> Response:
+    """``POST /v1/decisions:batch``: the integrator's key, then the body. A batch whose items
+    are all valid requests is validated in one pass (``ValidBatchIn``, about half the time
+    of a dict per item validated again); any other is read as ``BatchIn`` (its errors as
+    for any body) and its items validated one by one, so a bad item yields its entry."""
+    await INTEGRATOR(request)
+    raw = await read_json_bytes(request)
+    runtime: Runtime = request.app.state.runtime
+    try:
+        return decide_batch(runtime, ValidBatchIn.model_validate_json(raw).items)
+    except ValidationError:
+        return decide_batch(runtime, validate_body(raw, BatchIn).items)
+
+
 def _route(
     path: str,
     endpoint: Callable[[Any, Request, Caller], Awaitable[Response]],
     model: type[BaseModel],
+    handler: Handler | None = None,
     **doc: Any,
 ) -> DirectRoute:
-    """A direct ``POST`` route: the integrator's key, then the JSON body, then ``endpoint``."""
+    """A direct ``POST`` route: the integrator's key, then the JSON body, then ``endpoint``
+    (unless another ``handler`` serves it)."""
 
     async def serve(request: Request) -> Response:
         caller = await INTEGRATOR(request)
         return await endpoint(await read_body(request, model), request, caller)
 
-    return DirectRoute(path, endpoint, handler=serve, methods=["POST"], tags=["decisions"], **doc)
+    return DirectRoute(
+        path,
+        endpoint,
+        handler=handler or serve,
+        methods=["POST"],
+        tags=["decisions"],
+        **doc,
+    )
 
 
 routes = [
@@ -236,6 +269,7 @@ routes = [
         "/v1/decisions:batch",
         post_batch,
         BatchIn,
+        serve_batch,
         summary="Decide up to the batch limit of links, in order",
         response_model=BatchOut,
     ),
