@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -11,8 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from pydantic_core import to_json
+from starlette.requests import ClientDisconnect
 
 from linkgate import Gateway
+from linkgate.api.direct import body_bytes
 from linkgate.api.routes.decisions import json_response, request_fields
 from linkgate.api.schemas import DecisionIn
 
@@ -95,3 +98,31 @@ def test_decisions_are_written_as_pydantic_writes_them() -> None:
         for channel in ("private_chat", "group_chat", "moments"):
             body = gateway.decide(url, channel=channel).to_dict()
             assert json_response(body).body == to_json(body)
+
+
+def _messages(*messages: dict[str, Any]) -> Any:
+    queue = list(messages)
+
+    async def receive() -> dict[str, Any]:
+        return queue.pop(0)
+
+    return receive
+
+
+@given(st.lists(st.binary(max_size=50), min_size=1, max_size=5))
+def test_bodies_are_read_whole_from_any_chunking(chunks: list[bytes]) -> None:
+    # The server may hand a body over in several messages; the last says no more follows.
+    messages = [
+        {"type": "http.request", "body": c, "more_body": i < len(chunks) - 1}
+        for i, c in enumerate(chunks)
+    ]
+    assert asyncio.run(body_bytes(_messages(*messages))) == b"".join(chunks)
+
+
+def test_a_body_without_its_key_or_after_a_disconnect() -> None:
+    assert asyncio.run(body_bytes(_messages({"type": "http.request"}))) == b""
+    receive = _messages(
+        {"type": "http.request", "body": b"{", "more_body": True}, {"type": "http.disconnect"}
+    )
+    with pytest.raises(ClientDisconnect):
+        asyncio.run(body_bytes(receive))
