@@ -51,6 +51,7 @@ from json.encoder import encode_basestring_ascii
 from types import MappingProxyType
 from typing import Any, Final, Literal
 
+import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESSIV
 
@@ -71,7 +72,10 @@ __all__ = [
     "check_window",
     "int_field",
     "optional_str_field",
+    "payload_bytes",
+    "payload_json",
     "sign_payload",
+    "sign_plain_payload",
     "str_field",
     "verify_payload",
 ]
@@ -101,6 +105,7 @@ _b2a: Final = binascii.b2a_base64
 _a2b: Final = binascii.a2b_base64
 _compare: Final = hmac.compare_digest
 _loads: Final = json.loads
+_orjson_dumps: Final = orjson.dumps
 
 
 class ShimTokenError(LinkgateError, ValueError):
@@ -316,6 +321,22 @@ def payload_json(fields: Mapping[str, object]) -> str:
     return "{" + ",".join(parts) + "}"
 
 
+def payload_bytes(fields: Mapping[str, str | int]) -> bytes:
+    """``payload_json(fields)`` as bytes, for fields whose values are strings and integers.
+
+    Written by orjson, in a third of the time, wherever its bytes are the JSON module's:
+    ASCII without DEL (which the JSON module escapes and orjson does not) and integers
+    within 64 bits; anything else by :func:`payload_json`.
+    """
+    try:
+        raw = _orjson_dumps(fields, option=orjson.OPT_PASSTHROUGH_SUBCLASS)
+    except orjson.JSONEncodeError:  # a lone surrogate, an integer beyond 64 bits, a subclass
+        raw = b"\x7f"
+    if raw.isascii() and b"\x7f" not in raw:
+        return raw
+    return payload_json(fields).encode("ascii")
+
+
 def sign_payload(purpose: bytes, fields: Mapping[str, object], keys: ShimKeys) -> str:
     """A token of kind ``purpose`` carrying ``fields`` (JSON values), signed with the active key.
 
@@ -323,7 +344,18 @@ def sign_payload(purpose: bytes, fields: Mapping[str, object], keys: ShimKeys) -
     :data:`MAX_TOKEN_CHARS`, so nothing is minted that verification refuses.
     """
     kid = keys.active
-    body = b64url_encode(payload_json({"k": kid, **fields}).encode("ascii"))
+    return _signed(purpose, payload_json({"k": kid, **fields}).encode("ascii"), kid, keys)
+
+
+def sign_plain_payload(purpose: bytes, fields: Mapping[str, str | int], keys: ShimKeys) -> str:
+    """:func:`sign_payload` for fields of strings and integers only (see :func:`payload_bytes`):
+    the same token, sooner."""
+    kid = keys.active
+    return _signed(purpose, payload_bytes({"k": kid, **fields}), kid, keys)
+
+
+def _signed(purpose: bytes, payload: bytes, kid: str, keys: ShimKeys) -> str:
+    body = b64url_encode(payload)
     token = body + b"." + b64url_encode(keys.mac(kid, purpose, body))
     if len(token) > MAX_TOKEN_CHARS:
         raise ShimTokenError("malformed")

@@ -36,7 +36,7 @@ from linkgate.opening.keys import (
     check_age,
     int_field,
     optional_str_field,
-    sign_payload,
+    sign_plain_payload,
     str_field,
     verify_payload,
 )
@@ -125,7 +125,7 @@ def sign_link(
     costs about as much to make as the token's signature)."""
     if not is_shim_target(url) or channel not in _CHANNELS:
         raise ShimTokenError("malformed")
-    fields: dict[str, object] = {"u": url, "c": channel, "t": issued_at}
+    fields: dict[str, str | int] = {"u": url, "c": channel, "t": issued_at}
     if group is not None:
         sealed = keys.seal(
             keys.active,
@@ -142,7 +142,7 @@ def sign_link(
         fields["v"] = content
     if input is not None:
         fields["i"] = input
-    return sign_payload(PURPOSE, fields, keys)
+    return sign_plain_payload(PURPOSE, fields, keys)
 
 
 def verify(token: str, keys: ShimKeys, *, now: int, max_age: int) -> ShimClaims:
