@@ -114,8 +114,9 @@ class Verdict:
 
 def crossed(params: SpamParams, counts: Counts) -> tuple[Threshold, int] | None:
     """The first threshold the counts go over, with the count."""
+    by = counts.by  # read here rather than through counts.get: this runs on every share
     for t in params.thresholds:
-        count = counts.get(t.measure, t.window)
+        count = by.get((t.measure, t.window), 0)
         if count > t.limit:
             return t, count
     return None
