@@ -27,6 +27,7 @@ from linkgate.api.direct import (
 )
 from linkgate.api.problems import Problem
 from linkgate.api.schemas import BatchIn, BatchOut, DecisionIn, ValidBatchIn
+from linkgate.api.together import Together
 from linkgate.errors import RequestError
 from linkgate.events import event_record
 from linkgate.opening.keys import ShimTokenError
@@ -167,10 +168,17 @@ _PLAIN_ONLY = (
 async def post_decision(
     body: DecisionIn, request: Request, caller: Caller = Depends(INTEGRATOR)
 ) -> Response:
-    runtime: Runtime = request.app.state.runtime
-    fields = request_fields(body)
-    decision = decide_one(runtime, fields)
+    return answer(request.app.state.runtime, body)
+
+
+def answer(runtime: Runtime, body: DecisionIn) -> Response:
+    """The response to one decision request."""
+    decision = decide_one(runtime, request_fields(body))
     return json_response(decision_body(runtime, decision, body.group))
+
+
+def _answer_filed(filed: tuple[Runtime, DecisionIn]) -> Response:
+    return answer(*filed)
 
 
 async def post_batch(
@@ -219,6 +227,18 @@ def decide_batch(runtime: Runtime, items: Sequence[DecisionIn | dict[str, Any]])
     return json_response({"results": results})
 
 
+TOGETHER: Together[tuple[Runtime, DecisionIn], Response] = Together(_answer_filed)
+"""Single decision requests, decided together when they are ready together."""
+
+
+async def serve_decision(request: Request) -> Response:
+    """``POST /v1/decisions``: the integrator's key, then the body, then the decision, made
+    with the others ready at the same time (:class:`Together`)."""
+    await INTEGRATOR(request)
+    body = validate_body(await read_json_bytes(request), DecisionIn)
+    return await TOGETHER.file((request.app.state.runtime, body))
+
+
 async def serve_batch(request: Request) -> Response:
     """``POST /v1/decisions:batch``: the integrator's key, then the body. A batch whose items
     are all valid requests is validated in one pass (``ValidBatchIn``, about half the time
@@ -262,6 +282,7 @@ routes = [
         "/v1/decisions",
         post_decision,
         DecisionIn,
+        serve_decision,
         summary="Decide how a shared link may open",
         response_model=dict[str, Any],
     ),
