@@ -177,8 +177,10 @@ def answer(runtime: Runtime, body: DecisionIn) -> Response:
     return json_response(decision_body(runtime, decision, body.group))
 
 
-def _answer_filed(filed: tuple[Runtime, DecisionIn]) -> Response:
-    return answer(*filed)
+def _answer_filed(filed: tuple[Runtime, bytes]) -> Response:
+    """The response to a decision request's body (validated here, with the decision)."""
+    runtime, raw = filed
+    return answer(runtime, validate_body(raw, DecisionIn))
 
 
 async def post_batch(
@@ -227,16 +229,16 @@ def decide_batch(runtime: Runtime, items: Sequence[DecisionIn | dict[str, Any]])
     return json_response({"results": results})
 
 
-TOGETHER: Together[tuple[Runtime, DecisionIn], Response] = Together(_answer_filed)
+TOGETHER: Together[tuple[Runtime, bytes], Response] = Together(_answer_filed)
 """Single decision requests, decided together when they are ready together."""
 
 
 async def serve_decision(request: Request) -> Response:
-    """``POST /v1/decisions``: the integrator's key, then the body, then the decision, made
-    with the others ready at the same time (:class:`Together`)."""
+    """``POST /v1/decisions``: the integrator's key, then the body, validated and decided
+    with the others ready at the same time (:class:`~linkgate.api.together.Together`)."""
     await INTEGRATOR(request)
-    body = validate_body(await read_json_bytes(request), DecisionIn)
-    return await TOGETHER.file((request.app.state.runtime, body))
+    raw = await read_json_bytes(request)
+    return await TOGETHER.file((request.app.state.runtime, raw))
 
 
 async def serve_batch(request: Request) -> Response:
