@@ -33,15 +33,15 @@ class KeyedSha256:
         self._outer = hashlib.sha256(block.translate(_OPAD))
 
     def digest(self, message: bytes) -> bytes:
-        inner = self._inner.copy()
-        inner.update(message)
-        outer = self._outer.copy()
-        outer.update(inner.digest())
-        return outer.digest()
+        return self._done(message).digest()
 
     def hexdigest(self, message: bytes) -> str:
+        return self._done(message).hexdigest()
+
+    def _done(self, message: bytes) -> hashlib._Hash:
+        """The outer hash over the inner digest of ``message``: HMAC, ready to read."""
         inner = self._inner.copy()
         inner.update(message)
         outer = self._outer.copy()
         outer.update(inner.digest())
-        return outer.hexdigest()
+        return outer
