@@ -142,10 +142,18 @@ class Pass:
         policy = self.gateway.snapshot.policy
         forward_windows = sorted({f.window for f in policy.forward_limits})
         self.plan = CountPlan.of(policy.enforcement.wants, forward_windows)
+        # As the API counts: a share's id only for the shared counters, which keep it.
+        self.ids = isinstance(counter, RedisCounter)
         self.blocked = 0
 
     def run(self, indices: Sequence[int]) -> None:
-        gateway, counter, plan, shares = self.gateway, self.counter, self.plan, self.shares
+        gateway, counter, plan, shares, ids = (
+            self.gateway,
+            self.counter,
+            self.plan,
+            self.shares,
+            self.ids,
+        )
         start = AT.timestamp()
         blocked = 0
         for i in indices:
@@ -156,7 +164,12 @@ class Pass:
                 if facts.canonical is not None:
                     at = start + i / 1000
                     share = make_share(
-                        str(i), sender, (recipient,), facts.canonical, facts.platform_id, at
+                        str(i) if ids else "",
+                        sender,
+                        (recipient,),
+                        facts.canonical,
+                        facts.platform_id,
+                        at,
                     )
                     counts = counter.observe(share, plan)
                     forwards = counts.forwards

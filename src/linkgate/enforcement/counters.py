@@ -34,6 +34,8 @@ class Share(NamedTuple):
     """
 
     event: str
+    """The share's id, unique per share for the shared counters (members of their sorted
+    sets); the in-process counters do not read it, and are given ``""``."""
     sender: str
     recipients: tuple[str, ...]
     link: str

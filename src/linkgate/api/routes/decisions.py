@@ -123,7 +123,8 @@ def count_share(runtime: Runtime, fields: dict[str, Any]) -> dict[Any, int]:
     if not facts.valid or facts.canonical is None:
         return {}
     counts, _ = runtime.accounts.observe(
-        event=runtime.share_ids.next(),
+        # Only the shared counters keep shares by id (members of their sorted sets).
+        event=runtime.share_ids.next() if runtime.counting.shared is not None else "",
         sender=fields["sender"],
         recipients=targets,
         link=facts.canonical,
