@@ -6,12 +6,12 @@ routing through an included router) costs more than the decision itself.
 A :class:`DirectRoute` is declared with an endpoint whose signature documents
 it in the OpenAPI schema exactly as an ordinary route's would, but a request
 goes straight to its ``handler``: an ``async`` function of the request that
-authenticates, reads the body with :func:`read_body`, and usually calls that
-same endpoint with what it read.
+authenticates, reads the body with :func:`read_json_bytes`, validates it with
+:func:`validate_body`, and answers as that endpoint would.
 
 Nothing about errors changes: what the handler raises (a
 :class:`~linkgate.api.problems.Problem`, a
-:class:`~fastapi.exceptions.RequestValidationError` from :func:`read_body`, a
+:class:`~fastapi.exceptions.RequestValidationError` from either, a
 store error) reaches the app's exception handlers, which answer with the same
 problem documents as for any other route. Direct routes are put first in the
 app's routing table (:func:`install`), so finding them costs one match.
@@ -64,19 +64,10 @@ def _is_json(content_type: str | None) -> bool:
     return kind == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
-async def read_body(request: Request, model: type[M]) -> M:
-    """The request's JSON body validated as ``model``, or the framework's validation error.
-
-    As for an ordinary route with one body parameter: an empty body is a missing field
-    ``body``, a body not declared as JSON (``Content-Type: application/json`` or
-    ``…+json``) is refused, and each validation error is located under ``body``.
-    """
-    return validate_body(await read_json_bytes(request), model)
-
-
 async def read_json_bytes(request: Request) -> bytes:
-    """The request's body, checked as :func:`read_body` checks it before validating: there
-    is one, and it is declared as JSON."""
+    """The request's body, checked as the framework checks a route's one body parameter
+    before validating it: an empty body is a missing field ``body``, and a body not
+    declared as JSON (``Content-Type: application/json`` or ``…+json``) is refused."""
     raw = await body_bytes(request.receive)
     if not raw:
         raise RequestValidationError(
@@ -113,7 +104,8 @@ async def body_bytes(receive: Receive) -> bytes:
 
 
 def validate_body(raw: bytes, model: type[M]) -> M:
-    """``raw`` (a JSON body) validated as ``model``, errors located under ``body``."""
+    """``raw`` (a JSON body) validated as ``model``, or the framework's validation error,
+    each error located under ``body`` as for an ordinary route."""
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:

@@ -51,6 +51,7 @@ class Together(Generic[T, R]):
                     future.set_result(answer(request))
                 except Exception as exc:  # the request's own failure, answered as before
                     future.set_exception(exc)
-        finally:  # left early (the process is stopping): no handler waits for ever
+        except BaseException:  # left early (the process is stopping): no handler waits for ever
             for _, future in filed:
                 future.cancel()
+            raise

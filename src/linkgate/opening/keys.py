@@ -331,7 +331,7 @@ def payload_bytes(fields: Mapping[str, str | int]) -> bytes:
     try:
         raw = _orjson_dumps(fields, option=orjson.OPT_PASSTHROUGH_SUBCLASS)
     except orjson.JSONEncodeError:  # a lone surrogate, an integer beyond 64 bits, a subclass
-        raw = b"\x7f"
+        return payload_json(fields).encode("ascii")
     if raw.isascii() and b"\x7f" not in raw:
         return raw
     return payload_json(fields).encode("ascii")

@@ -2,7 +2,8 @@ r"""``POST /v1/decisions`` and ``POST /v1/decisions:batch``.
 
 Both are :class:`~linkgate.api.direct.DirectRoute`\ s: each endpoint's signature documents
 it, and a request goes to a handler that authenticates, reads and validates the body
-itself and calls the endpoint, without the framework's per-request dependency machinery.
+itself and answers as the endpoint would, without the framework's per-request dependency
+machinery (``serve_decision``, ``serve_batch``).
 """
 
 from __future__ import annotations
@@ -14,17 +15,11 @@ from typing import Any
 import orjson
 from fastapi import Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from pydantic_core import to_json
 
 from linkgate.api.auth import Caller, require
-from linkgate.api.direct import (
-    DirectRoute,
-    Handler,
-    read_body,
-    read_json_bytes,
-    validate_body,
-)
+from linkgate.api.direct import DirectRoute, Handler, read_json_bytes, validate_body
 from linkgate.api.problems import Problem
 from linkgate.api.schemas import BatchIn, BatchOut, DecisionIn, ValidBatchIn
 from linkgate.api.together import Together
@@ -259,32 +254,17 @@ async def serve_batch(request: Request) -> Response:
 def _route(
     path: str,
     endpoint: Callable[[Any, Request, Caller], Awaitable[Response]],
-    model: type[BaseModel],
-    handler: Handler | None = None,
+    handler: Handler,
     **doc: Any,
 ) -> DirectRoute:
-    """A direct ``POST`` route: the integrator's key, then the JSON body, then ``endpoint``
-    (unless another ``handler`` serves it)."""
-
-    async def serve(request: Request) -> Response:
-        caller = await INTEGRATOR(request)
-        return await endpoint(await read_body(request, model), request, caller)
-
-    return DirectRoute(
-        path,
-        endpoint,
-        handler=handler or serve,
-        methods=["POST"],
-        tags=["decisions"],
-        **doc,
-    )
+    """A direct ``POST`` route served by ``handler``, documented by ``endpoint``."""
+    return DirectRoute(path, endpoint, handler=handler, methods=["POST"], tags=["decisions"], **doc)
 
 
 routes = [
     _route(
         "/v1/decisions",
         post_decision,
-        DecisionIn,
         serve_decision,
         summary="Decide how a shared link may open",
         response_model=dict[str, Any],
@@ -292,7 +272,6 @@ routes = [
     _route(
         "/v1/decisions:batch",
         post_batch,
-        BatchIn,
         serve_batch,
         summary="Decide up to the batch limit of links, in order",
         response_model=BatchOut,
