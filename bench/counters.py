@@ -159,6 +159,7 @@ class Pass:
         for i in indices:
             url, sender, recipient = shares[i]
             forwards = None
+            facts = None
             if counter is not None:
                 facts = gateway.inspect(url)
                 if facts.canonical is not None:
@@ -173,7 +174,9 @@ class Pass:
                     )
                     counts = counter.observe(share, plan)
                     forwards = counts.forwards
-            d = gateway.decide(url, channel="private_chat", sender=sender, at=AT, forwards=forwards)
+            d = gateway.decide(
+                url, channel="private_chat", sender=sender, at=AT, forwards=forwards, facts=facts
+            )
             blocked += d.treatment == "blocked"
         self.blocked += blocked
 

@@ -248,11 +248,15 @@ class Gateway:
         forwards: Mapping[timedelta, int] | None = None,
         title: str | None = None,
         description: str | None = None,
+        facts: UrlFacts | None = None,
     ) -> Decision:
         """Decide one link. Raises :class:`RequestError` only for bad non-URL fields.
 
         ``forwards`` are the link's recent share counts by window (from the
-        share counters), for the policy's forward limits. ``title`` and
+        share counters), for the policy's forward limits. ``facts`` are the link's
+        facts as :meth:`inspect` gave them, when the caller read them first (the share
+        counters do): the link is then not inspected again. (Facts read just before a
+        new registry was published decide as a request begun before it would.) ``title`` and
         ``description`` are the link's preview, as fetched or as the integrator
         knows it; when given, they are classified and the resulting signal is
         added to ``content``.
@@ -267,7 +271,8 @@ class Gateway:
             if found:
                 content = (*content, *found)
         snap = self._snapshot
-        facts = snap.inspector.inspect(url if isinstance(url, str) else str(url))
+        if facts is None:
+            facts = snap.inspector.inspect(url if isinstance(url, str) else str(url))
         situation = _new_situation(
             channel,
             when,

@@ -367,3 +367,16 @@ def test_forward_limits_apply_in_their_channels_only(gateway: Gateway, tmp_path:
     wide = Gateway.from_files(policy=widened)
     found = wide.decide(JD, channel="private_chat", at=NOW, forwards=over)
     assert found.treatment == "copy_only" and "forward_limit" in found.reasons
+
+
+def test_facts_read_first_decide_as_the_link_itself(gateway: Gateway) -> None:
+    # The share counters read a link's facts before it is decided; the decision then takes
+    # them instead of inspecting the link again, and decides exactly as without them.
+    for url in (JD, "taobao.com@evil.top", "https://www.ta0bao.com/", "not a url at all"):
+        facts = gateway.inspect(url)
+        given = gateway.decide(url, channel="group_chat", at=NOW, facts=facts).to_dict()
+        own = gateway.decide(url, channel="group_chat", at=NOW).to_dict()
+        assert {**given, "decision_id": None} == {**own, "decision_id": None}
+    # The facts given are the ones decided with: the link is not inspected again.
+    other = gateway.decide(JD, channel="group_chat", at=NOW, facts=gateway.inspect("http://"))
+    assert other.treatment == "blocked" and other.reasons == ("invalid_url",)

@@ -25,6 +25,7 @@ from linkgate.api.schemas import BatchIn, BatchOut, DecisionIn, ValidBatchIn
 from linkgate.api.together import Together
 from linkgate.errors import RequestError
 from linkgate.events import event_record
+from linkgate.facts import UrlFacts
 from linkgate.opening.keys import ShimTokenError
 from linkgate.opening.shim import sign_link
 from linkgate.policy.decision import Decision
@@ -80,8 +81,10 @@ def decide_one(runtime: Runtime, fields: dict[str, Any], kind: str = "share") ->
         )
     started = time.perf_counter()
     kwargs = decision_kwargs(runtime, fields)
+    facts = None
     if kind == "share" and fields.get("sender") is not None:
-        kwargs["forwards"] = count_share(runtime, fields)
+        facts = runtime.gateway.inspect(url)
+        kwargs["forwards"] = count_share(runtime, fields, facts)
     shadow = runtime.shadow if kind in SHADOWED_KINDS else None
     title = kwargs["title"]
     if shadow is not None and (title is not None or kwargs["description"] is not None):
@@ -89,7 +92,7 @@ def decide_one(runtime: Runtime, fields: dict[str, Any], kind: str = "share") ->
         found = runtime.gateway.content_signals(title, kwargs["description"])
         kwargs = {**kwargs, "content": (*kwargs["content"], *found)}
         kwargs["title"] = kwargs["description"] = None
-    decision = runtime.gateway.decide(url, **kwargs)
+    decision = runtime.gateway.decide(url, facts=facts, **kwargs)
     if shadow is not None:
         runtime.shadow_log.put(shadow, kind, url, kwargs, decision)
     runtime.metrics.decided(decision.treatment, kind, time.perf_counter() - started)
@@ -107,14 +110,14 @@ def decide_one(runtime: Runtime, fields: dict[str, Any], kind: str = "share") ->
     return decision
 
 
-def count_share(runtime: Runtime, fields: dict[str, Any]) -> dict[Any, int]:
-    """Count a share for the sender's anti-spam windows and the link's forward limits."""
+def count_share(runtime: Runtime, fields: dict[str, Any], facts: UrlFacts) -> dict[Any, int]:
+    """Count a share (of the link with these facts) for the sender's anti-spam windows and
+    the link's forward limits."""
     targets = [r for r in (fields.get("recipient"), *(fields.get("recipients") or ())) if r]
     if not targets and fields.get("group"):
         targets = [f"group:{fields['group']}"]
     if not targets:
         return {}
-    facts = runtime.gateway.inspect(fields["url"])
     if not facts.valid or facts.canonical is None:
         return {}
     counts, _ = runtime.accounts.observe(
