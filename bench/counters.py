@@ -164,12 +164,13 @@ class Pass:
                 facts = gateway.inspect(url)
                 if facts.canonical is not None:
                     at = start + i / 1000
+                    platform = facts.platform  # its id read directly, not by the property
                     share = make_share(
                         str(i) if ids else "",
                         sender,
                         (recipient,),
                         facts.canonical,
-                        facts.platform_id,
+                        platform.id if platform is not None else None,
                         at,
                     )
                     counts = counter.observe(share, plan)

@@ -400,3 +400,40 @@ def test_a_key_filed_twice_keeps_one_entry_as_a_dict_does() -> None:
     got = compiled()(steps, Counts).observe(share)
     assert got == counters._PyWindows(steps, Counts).observe(share)
     assert len(got.by) == 1
+
+
+@settings(max_examples=150, deadline=None)
+@given(drawn_shares, st.lists(st.sampled_from(["all", "by", "forwards", "none"]), min_size=1))
+def test_an_answer_that_is_kept_never_changes(drawn: list[Any], keeps: list[str]) -> None:
+    """The compiled windows give out again an answer nobody holds any more: one that is
+    kept, whole or either half, stays as it was while later shares are counted, and every
+    answer, new or given out again, holds only its own share's counts."""
+    fast = compiled()(PLAN.steps, Counts)
+    slow = counters._PyWindows(PLAN.steps, Counts)
+    kept: list[tuple[Any, Any]] = []
+    for i, share in enumerate(drawn_to_shares(drawn)):
+        got, want = fast.observe(share), slow.observe(share)
+        assert got == want
+        keep = keeps[i % len(keeps)]
+        if keep == "all":
+            kept.append((got, want))
+        elif keep == "by":
+            kept.append((got.by, want.by))
+        elif keep == "forwards":
+            kept.append((got.forwards, want.forwards))
+        del got
+        for held, expected in kept:
+            assert held == expected
+
+
+def test_answers_are_given_out_again_only_when_nobody_holds_them() -> None:
+    windows = compiled()(PLAN.steps, Counts)
+    shares = [Share("e", "s", (f"r{i}",), "https://a.top/x", "jd", 1e9 + i) for i in range(40)]
+    # Dropped at once: the same few objects serve every share.
+    seen = {id(windows.observe(share)) for share in shares[:20]}
+    assert len(seen) <= 4
+    # Kept: every answer is its own object, and keeps its counts.
+    held = [windows.observe(share) for share in shares[20:]]
+    assert len({id(answer) for answer in held}) == len(held)
+    shares_hour = ("shares", WINDOWS[2])
+    assert [answer.by[shares_hour] for answer in held] == list(range(21, 41))

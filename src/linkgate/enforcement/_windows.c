@@ -283,11 +283,14 @@ typedef struct {
        forwards count) or Windows.by_keys, and among by_keys_no_platform for a link of no
        platform (-1 for a platform count, which such a link does not have). */
     Py_ssize_t slot, slot_no_platform;
+    uint64_t key;         /* this share's key hash here (set by prefetch_share) */
     Table count[SHARDS];  /* key -> tally */
     Table last[SHARDS];   /* pair -> sighting (distinct counts) */
     Block *first, *final; /* the queue: first->events[head] to final->events[tail] */
     Py_ssize_t head, tail, len;
 } Window;
+
+#define SPARE_ANSWERS 4
 
 typedef struct {
     PyObject_HEAD
@@ -298,6 +301,8 @@ typedef struct {
        of no platform, without the platform's counts) and in Counts.forwards. */
     PyObject *by_keys, *by_keys_no_platform, *forward_keys;
     uint64_t hash_mask;    /* all ones; fewer bits in tests, to make hashes collide */
+    PyObject *spare[SPARE_ANSWERS]; /* answers kept for reuse (take_answer) */
+    int next_spare;
 } Windows;
 
 static inline Table *
@@ -674,9 +679,16 @@ static PyTypeObject TallyType = {
 /* Ask for the memory one share will read before reading it: the slots of every key and
    pair it looks up, then the cells in those slots and in the events it expires. The
    tables outgrow the caches, and a lookup mostly waits for memory; asked together, the
-   reads overlap instead of waiting one after another. Hints only: nothing here changes
-   what observe does. */
+   reads overlap instead of waiting one after another. Hints only, in two steps (the
+   caller does other work between them, while the slots arrive); the first also files
+   each window's key hash for this share (Window.key), which observe then reads. */
 #define PREFETCH_LOOKUPS 16
+
+typedef struct {
+    Table *tables[PREFETCH_LOOKUPS];
+    uint64_t hashes[PREFETCH_LOOKUPS];
+    int n;
+} Lookups;
 
 /* The hash of a window's key for this share, from the strings' hashes: the sender's or the
    link's (a tally), or the sender's and the subject's (a distinct count; a link of no
@@ -695,41 +707,45 @@ key_hash(const Windows *self, const Window *w, uint64_t sender, uint64_t link,
     }
 }
 
+/* Step one: every window's key hash, and the slots and expiring events asked for. */
 static inline void
-prefetch_share(Windows *self, PyObject *recipients, PyObject *link, PyObject *platform,
-               double now, const uint64_t *parts)
+prefetch_slots(Windows *self, PyObject *recipients, PyObject *link, PyObject *platform,
+               const uint64_t *parts, Lookups *at)
 {
-    Table *tables[PREFETCH_LOOKUPS];
-    uint64_t hashes[PREFETCH_LOOKUPS];
     int n = 0;
     Py_ssize_t m = PyTuple_GET_SIZE(recipients);
-    for (Py_ssize_t i = 0; i < self->n && n < PREFETCH_LOOKUPS; i++) {
+    for (Py_ssize_t i = 0; i < self->n; i++) {
         Window *w = &self->windows[i];
+        uint64_t hash = w->key = key_hash(self, w, parts[0], parts[1], parts[2]);
+        if (n == PREFETCH_LOOKUPS) {
+            continue; /* every key hash is filed; only the first lookups are asked for */
+        }
         if (w->len > 0) {
             __builtin_prefetch(&w->first->events[w->head]);
         }
-        uint64_t hash = key_hash(self, w, parts[0], parts[1], parts[2]);
-        if (w->kind >= SHARES) {
-            tables[n] = shard(w->count, hash);
-            hashes[n++] = hash;
+        if (w->kind < SHARES && (w->kind == LINK ? link : platform) == Py_None) {
             continue;
         }
-        if ((w->kind == LINK ? link : platform) == Py_None) {
-            continue;
-        }
-        tables[n] = shard(w->count, hash);
-        hashes[n++] = hash;
-        for (Py_ssize_t j = 0; j < m && n < PREFETCH_LOOKUPS; j++) {
+        at->tables[n] = shard(w->count, hash);
+        at->hashes[n++] = hash;
+        for (Py_ssize_t j = 0; w->kind < SHARES && j < m && n < PREFETCH_LOOKUPS; j++) {
             uint64_t pair = mix(hash ^ str_hash(PyTuple_GET_ITEM(recipients, j))) & self->hash_mask;
-            tables[n] = shard(w->last, pair);
-            hashes[n++] = pair;
+            at->tables[n] = shard(w->last, pair);
+            at->hashes[n++] = pair;
         }
     }
     for (int k = 0; k < n; k++) {
-        if (tables[k]->slots != NULL) {
-            __builtin_prefetch(&tables[k]->slots[hashes[k] & tables[k]->mask]);
+        if (at->tables[k]->slots != NULL) {
+            __builtin_prefetch(&at->tables[k]->slots[at->hashes[k] & at->tables[k]->mask]);
         }
     }
+    at->n = n;
+}
+
+/* Step two: the cells of the expiring events and in the slots asked for. */
+static inline void
+prefetch_cells(Windows *self, double now, const Lookups *at)
+{
     for (Py_ssize_t i = 0; i < self->n; i++) {
         Window *w = &self->windows[i];
         if (w->len > 0) {
@@ -742,14 +758,57 @@ prefetch_share(Windows *self, PyObject *recipients, PyObject *link, PyObject *pl
             }
         }
     }
-    for (int k = 0; k < n; k++) {
-        if (tables[k]->slots != NULL) {
-            Slot *s = &tables[k]->slots[hashes[k] & tables[k]->mask];
-            if (s->cell != NULL && s->hash == hashes[k]) {
+    for (int k = 0; k < at->n; k++) {
+        const Table *t = at->tables[k];
+        if (t->slots != NULL) {
+            const Slot *s = &t->slots[at->hashes[k] & t->mask];
+            if (s->cell != NULL && s->hash == at->hashes[k]) {
                 __builtin_prefetch(s->cell);
             }
         }
     }
+}
+
+/* A Counts(by, forwards) with every count 0, for a share (by_keys: the windows' by_keys
+   or by_keys_no_platform). Making an answer (a tuple and two tallies) and freeing it again
+   cost about a fifth of a share's work, so a few are kept: one that nobody else holds any
+   more, nor either of its halves, is cleared and given out again; otherwise a new one is
+   made and kept in turn, in place of the oldest kept. A caller that keeps an answer, or
+   either half, so keeps it from reuse: no answer anyone holds ever changes. New reference;
+   NULL with an exception set. */
+static PyObject *
+take_answer(Windows *self, PyObject *by_keys)
+{
+    for (int i = 0; i < SPARE_ANSWERS; i++) {
+        PyObject *kept = self->spare[i];
+        if (kept == NULL || Py_REFCNT(kept) != 1) {
+            continue;
+        }
+        Tally *by = (Tally *)PyTuple_GET_ITEM(kept, 0);
+        Tally *forwards = (Tally *)PyTuple_GET_ITEM(kept, 1);
+        if (Py_REFCNT(by) == 1 && Py_REFCNT(forwards) == 1 && by->keys == by_keys) {
+            memset(by->values, 0, sizeof(long long) * (size_t)Py_SIZE(by));
+            memset(forwards->values, 0, sizeof(long long) * (size_t)Py_SIZE(forwards));
+            return Py_NewRef(kept);
+        }
+    }
+    Tally *by = tally_new(by_keys);
+    Tally *forwards = by == NULL ? NULL : tally_new(self->forward_keys);
+    PyObject *made = NULL;
+    if (forwards != NULL) {
+        /* Counts(by, forwards), made as tuple.__new__ makes a tuple subclass's instance. */
+        made = ((PyTypeObject *)self->counts_type)->tp_alloc((PyTypeObject *)self->counts_type, 2);
+    }
+    if (made == NULL) {
+        Py_XDECREF(by);
+        Py_XDECREF(forwards);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(made, 0, (PyObject *)by);
+    PyTuple_SET_ITEM(made, 1, (PyObject *)forwards);
+    Py_XSETREF(self->spare[self->next_spare], Py_NewRef(made));
+    self->next_spare = (self->next_spare + 1) % SPARE_ANSWERS;
+    return made;
 }
 
 static PyObject *
@@ -782,27 +841,29 @@ Windows_observe(Windows *self, PyObject *share)
     /* The strings' hashes, read once: every window's key hash is made from them. */
     const uint64_t parts[3] = {str_hash(sender), str_hash(link),
                                platform == Py_None ? 0 : str_hash(platform)};
-    prefetch_share(self, recipients, link, platform, now, parts);
+    Lookups lookups;
+    prefetch_slots(self, recipients, link, platform, parts, &lookups);
     int no_platform = platform == Py_None;
-    Tally *by = tally_new(no_platform ? self->by_keys_no_platform : self->by_keys);
-    Tally *forwards = by == NULL ? NULL : tally_new(self->forward_keys);
-    PyObject *result = NULL;
-    if (by == NULL || forwards == NULL) {
-        goto done;
+    PyObject *result = take_answer(self, no_platform ? self->by_keys_no_platform : self->by_keys);
+    if (result == NULL) {
+        return NULL;
     }
+    prefetch_cells(self, now, &lookups);
+    Tally *by = (Tally *)PyTuple_GET_ITEM(result, 0);
+    Tally *forwards = (Tally *)PyTuple_GET_ITEM(result, 1);
     for (Py_ssize_t i = 0; i < self->n; i++) {
         Window *w = &self->windows[i];
         if (w->len > 0 && w->first->events[w->head].when <= now - w->seconds) {
             window_trim(w, now - w->seconds);
         }
-        uint64_t hash = key_hash(self, w, parts[0], parts[1], parts[2]);
+        uint64_t hash = w->key;
         long long n;
         if (w->kind >= SHARES) {
             PyObject *key = w->kind == SHARES ? sender : link;
             int made;
             Cell *t = table_get_or_make(shard(w->count, hash), hash, &key, 1, &made);
             if (t == NULL || queue_push(w, now, t, NULL) < 0) {
-                goto done;
+                goto fail;
             }
             n = ++t->n;
         }
@@ -813,22 +874,16 @@ Windows_observe(Windows *self, PyObject *share)
             }
             n = window_distinct(self, w, sender, subject, hash, recipients, now);
             if (n < 0) {
-                goto done;
+                goto fail;
             }
         }
         Tally *into = w->kind == FORWARDS ? forwards : by;
         into->values[no_platform ? w->slot_no_platform : w->slot] = n;
     }
-    /* Counts(by, forwards), made as tuple.__new__ makes a tuple subclass's instance. */
-    result = ((PyTypeObject *)self->counts_type)->tp_alloc((PyTypeObject *)self->counts_type, 2);
-    if (result != NULL) {
-        PyTuple_SET_ITEM(result, 0, Py_NewRef((PyObject *)by));
-        PyTuple_SET_ITEM(result, 1, Py_NewRef((PyObject *)forwards));
-    }
-done:
-    Py_XDECREF(by);
-    Py_XDECREF(forwards);
     return result;
+fail:
+    Py_DECREF(result);
+    return NULL;
 }
 
 static void
@@ -864,6 +919,9 @@ static void
 Windows_dealloc(Windows *self)
 {
     Windows_free_windows(self);
+    for (int i = 0; i < SPARE_ANSWERS; i++) {
+        Py_XDECREF(self->spare[i]);
+    }
     Py_XDECREF(self->counts_type);
     Py_XDECREF(self->by_keys);
     Py_XDECREF(self->by_keys_no_platform);

@@ -120,13 +120,14 @@ def count_share(runtime: Runtime, fields: dict[str, Any], facts: UrlFacts) -> di
         return {}
     if not facts.valid or facts.canonical is None:
         return {}
+    platform = facts.platform  # its id read directly, not by the property
     counts, _ = runtime.accounts.observe(
         # Only the shared counters keep shares by id (members of their sorted sets).
         event=runtime.share_ids.next() if runtime.counting.shared is not None else "",
         sender=fields["sender"],
         recipients=targets,
         link=facts.canonical,
-        platform=facts.platform_id,
+        platform=platform.id if platform is not None else None,
     )
     return dict(counts.forwards)
 
