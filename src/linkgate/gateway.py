@@ -7,7 +7,7 @@ one is published; deciding never touches storage.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -184,6 +184,10 @@ class Gateway:
 
     def __init__(self, snapshot: Snapshot, classifier: ContentClassifier | None = None) -> None:
         self._snapshot = snapshot
+        self.inspect: Callable[[str], UrlFacts] = snapshot.inspector.inspect
+        """``inspect(url)``: the link's facts, as the current snapshot's inspector finds them
+        (its own cached function, swapped with the snapshot: no call of the gateway's in
+        between, on every counted share)."""
         self._ids = Ids("d")
         self._classifier = classifier
 
@@ -230,9 +234,7 @@ class Gateway:
     def publish(self, snapshot: Snapshot) -> None:
         """Swap in a new snapshot; decisions in flight finish on the old one."""
         self._snapshot = snapshot
-
-    def inspect(self, url: str) -> UrlFacts:
-        return self._snapshot.inspector.inspect(url)
+        self.inspect = snapshot.inspector.inspect
 
     def decide(
         self,

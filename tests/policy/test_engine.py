@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from linkgate.domains.psl import PublicSuffix
 from linkgate.enforcement.blocks import Block, BlockIndex
 from linkgate.enforcement.senders import SenderState, SenderTable
 from linkgate.errors import RequestError
-from linkgate.gateway import Gateway
+from linkgate.facts import Inspector
+from linkgate.gateway import Gateway, Snapshot
 from linkgate.lists.threats import ListEntry, ThreatLists
 from linkgate.policy.evaluator import ContentSignal, State
 from linkgate.policy.loader import default_policy_path
@@ -380,3 +382,15 @@ def test_facts_read_first_decide_as_the_link_itself(gateway: Gateway) -> None:
     # The facts given are the ones decided with: the link is not inspected again.
     other = gateway.decide(JD, channel="group_chat", at=NOW, facts=gateway.inspect("http://"))
     assert other.treatment == "blocked" and other.reasons == ("invalid_url",)
+
+
+def test_inspect_follows_the_published_snapshot() -> None:
+    gateway = Gateway.default()
+    old = gateway.snapshot
+    facts = gateway.inspect(JD)
+    assert facts is old.inspector.inspect(JD)  # the snapshot's own cache
+    registry, psl = old.inspector.registry, PublicSuffix.load()
+    new = Snapshot(old.policy, old.evaluator, Inspector(registry, psl), old.state)
+    gateway.publish(new)
+    again = gateway.inspect(JD)
+    assert again is new.inspector.inspect(JD) and again is not facts and again == facts
