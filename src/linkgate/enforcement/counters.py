@@ -359,7 +359,7 @@ class LocalCounter:
 
     A plan with other measures or windows (a newly published policy that
     changed them) starts the counts afresh. Memory is bounded by ``max_events``
-    live events in all windows (about 90 bytes each in the compiled windows):
+    live events in all windows (about 85 bytes each in the compiled windows):
     over it, the oldest events of all windows are dropped until they hold at
     most nine tenths of the bound, so the windows that reach back furthest (in
     the default policy, the day's shares) reach back less far while the
