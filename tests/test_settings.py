@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from linkgate.enforcement.counters import MAX_EVENTS_LIMIT
 from linkgate.settings import Settings
 
 
@@ -51,9 +52,12 @@ def test_the_counters_memory_bound_comes_from_the_environment_and_is_checked(
     assert Settings.from_env().counter_max_events == 4_000_000
     monkeypatch.setenv("LINKGATE_COUNTER_MAX_EVENTS", "250000")
     assert Settings.from_env().counter_max_events == 250_000
-    monkeypatch.setenv("LINKGATE_COUNTER_MAX_EVENTS", "0")
-    with pytest.raises(ValueError, match="LINKGATE_COUNTER_MAX_EVENTS must be at least 1"):
-        Settings.from_env()
+    monkeypatch.setenv("LINKGATE_COUNTER_MAX_EVENTS", str(MAX_EVENTS_LIMIT))
+    assert Settings.from_env().counter_max_events == MAX_EVENTS_LIMIT
+    for bad in ("0", str(MAX_EVENTS_LIMIT + 1)):
+        monkeypatch.setenv("LINKGATE_COUNTER_MAX_EVENTS", bad)
+        with pytest.raises(ValueError, match=f"between 1 and 2147483648, not {bad}"):
+            Settings.from_env()
 
 
 @pytest.mark.parametrize(

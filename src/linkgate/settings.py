@@ -124,9 +124,11 @@ class Settings:
     def __post_init__(self) -> None:
         _event_writer(self.event_writer)
         _redis_namespace(self.redis_namespace)
-        if self.counter_max_events < 1:
+        # At most 2**31: linkgate.enforcement.counters.MAX_EVENTS_LIMIT.
+        if not 1 <= self.counter_max_events <= 1 << 31:
             raise ValueError(
-                f"LINKGATE_COUNTER_MAX_EVENTS must be at least 1, not {self.counter_max_events}"
+                "LINKGATE_COUNTER_MAX_EVENTS must be between 1 and 2147483648, "
+                f"not {self.counter_max_events}"
             )
 
     @classmethod

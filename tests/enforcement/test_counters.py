@@ -218,9 +218,12 @@ def test_past_the_memory_bound_the_longest_count_sheds_and_the_others_stay_exact
     assert "shares count over 86400 s dropped its oldest events" in caplog.text
 
 
-def test_a_bound_below_one_event_is_refused() -> None:
-    with pytest.raises(ValueError, match="max_events"):
-        LocalCounter(max_events=0)
+def test_a_bound_below_one_event_or_past_the_limit_is_refused() -> None:
+    for bad in (0, counters.MAX_EVENTS_LIMIT + 1):
+        with pytest.raises(ValueError, match="max_events"):
+            LocalCounter(max_events=bad)
+    # The limit itself is taken: the compiled windows count a cell's references in 32 bits.
+    assert LocalCounter(max_events=counters.MAX_EVENTS_LIMIT).shed_events == 0
 
 
 def test_a_clock_that_steps_back_never_leaves_counts_behind() -> None:

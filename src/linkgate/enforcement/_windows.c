@@ -45,7 +45,7 @@ typedef struct {
         double when; /* a sighting's latest time */
     };
     /* Events pointing here, plus one while in its table: at most the live events, which
-       the counter's memory bound keeps far below 2^32. */
+       LocalCounter's memory bound (at most 2^31, MAX_EVENTS_LIMIT) keeps below 2^32. */
     uint32_t refs;
     uint32_t live; /* in its table */
 } Cell;
@@ -289,7 +289,7 @@ typedef struct {
        forwards count) or Windows.by_keys, and among by_keys_no_platform for a link of no
        platform (-1 for a platform count, which such a link does not have). */
     Py_ssize_t slot, slot_no_platform;
-    uint64_t key;         /* this share's key hash here (set by prefetch_share) */
+    uint64_t key;         /* this share's key hash here (filed by prefetch_slots) */
     Table count[SHARDS];  /* key -> tally */
     Table last[SHARDS];   /* pair -> sighting (distinct counts) */
     Block *first, *final; /* the queue: first->events[head] to final->events[tail] */
