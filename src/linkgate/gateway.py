@@ -256,7 +256,7 @@ class Gateway:
 
         ``forwards`` are the link's recent share counts by window (from the
         share counters), for the policy's forward limits. ``facts`` are the link's
-        facts as :meth:`inspect` gave them, when the caller read them first (the share
+        facts as :attr:`inspect` gave them, when the caller read them first (the share
         counters do): the link is then not inspected again. (Facts read just before a
         new registry was published decide as a request begun before it would.) ``title`` and
         ``description`` are the link's preview, as fetched or as the integrator
