@@ -25,6 +25,21 @@ def _run(args: list[str], out: Path) -> dict[str, object]:
     return data
 
 
+def test_open_loop_latency_leaves_out_the_load_generators_own_lag() -> None:
+    from bench.http_load import charged
+
+    # Its connection was free at the due time: sent 0.8 ms late (a timer that woke on the
+    # next millisecond), answered 0.3 ms after the send.
+    latency, lag = charged(due=10.0, answered=9.0, sent=10.0008, done=10.0011)
+    assert abs(lag - 0.0008) < 1e-9 and abs(latency - 0.0003) < 1e-9
+    # Its connection was still waiting for a slow answer until 2 ms past the due time: those
+    # 2 ms are the server's; only the 0.1 ms from that answer to the send is the generator's.
+    latency, lag = charged(due=10.0, answered=10.002, sent=10.0021, done=10.0025)
+    assert abs(lag - 0.0001) < 1e-9 and abs(latency - 0.0024) < 1e-9
+    # Sent on time: nothing is taken off.
+    assert charged(due=10.0, answered=9.0, sent=10.0, done=10.001) == (10.001 - 10.0, 0.0)
+
+
 def test_http_load_reports_every_subject_and_target(tmp_path: Path) -> None:
     data = _run(
         [
@@ -60,6 +75,7 @@ def test_http_load_reports_every_subject_and_target(tmp_path: Path) -> None:
     assert isinstance(half, dict)
     assert half["rate"] == results["decide@4"]["per_second"] / 2
     assert half["statuses"] == {"200": half["requests"]} and half["requests"] > 0
+    assert 0 <= half["send_lag_p50_ms"] <= half["send_lag_p99_ms"]
     targets = data["targets"]
     assert isinstance(targets, list) and len(targets) == 4
     assert all(isinstance(t["pass"], bool) for t in targets)

@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 
 from linkgate.events import EventWriter
 from linkgate.settings import Settings
-from linkgate.storage.event_process import EventProcessError, ProcessSink
+from linkgate.storage.event_process import NICENESS, EventProcessError, ProcessSink
 from linkgate.storage.events import RECORD_FIELDS, EventRecord, EventStore
 from linkgate.storage.schema import DecisionEventRow
 
@@ -97,6 +97,17 @@ def test_batches_are_stored_by_the_child_as_by_the_store(engine: Engine) -> None
     day = T0.date()
     assert EventStore(engine).count_shares(T0, T0 + timedelta(days=1)) == 305
     assert day == T0.date()
+
+
+def test_the_child_runs_below_the_servers_priority(engine: Engine) -> None:
+    sink = ProcessSink(_url(engine))
+    try:
+        assert sink([record(1)]) == 1
+        assert sink.pid is not None
+        ours = os.getpriority(os.PRIO_PROCESS, 0)
+        assert os.getpriority(os.PRIO_PROCESS, sink.pid) == min(19, ours + NICENESS)
+    finally:
+        sink.close()
 
 
 def test_a_batch_the_store_refuses_is_reported_and_the_child_goes_on(engine: Engine) -> None:

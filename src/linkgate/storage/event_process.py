@@ -17,12 +17,14 @@ process list), answered ``("ready", None)`` once the child can write (within
 as malformed (raised again here as ``ValueError``, so the writer retries its events one by
 one), ``("error", message)`` for anything else.
 
-The child ignores SIGINT and SIGTERM (a stop sent to the server's whole process group must
-not end it before the server hands over its last batch) and exits when its input closes:
-when the server closes it, or dies. A child that dies, hangs past ``reply_seconds`` or
-answers nonsense is ended and the batch in hand counts as failed (it may or may not have
-been committed: it is not sent twice). For a few seconds after that, batches are stored by a
-fallback in this process (the server's own store), then the next batch starts a new child.
+The child runs :data:`NICENESS` steps below the server's priority, so that requests come
+before batches where they want the same core. It ignores SIGINT and SIGTERM (a stop sent to
+the server's whole process group must not end it before the server hands over its last
+batch) and exits when its input closes: when the server closes it, or dies. A child that
+dies, hangs past ``reply_seconds`` or answers nonsense is ended and the batch in hand counts
+as failed (it may or may not have been committed: it is not sent twice). For a few seconds
+after that, batches are stored by a fallback in this process (the server's own store), then
+the next batch starts a new child.
 """
 
 from __future__ import annotations
@@ -43,6 +45,12 @@ from linkgate.errors import LinkgateError
 
 _HEADER: Final = 4
 _MAX_FRAME: Final = 1 << 30
+
+NICENESS: Final = 10
+"""How much lower the child runs than the server (``os.nice``): the decision log is
+background work, so where the server's requests and the child's batches want the same core,
+the batch waits. (With the child at the server's priority, on two cores shared with a load
+generator, its batch writes showed in the tail latency of the requests arriving meanwhile.)"""
 
 
 class EventProcessError(LinkgateError, RuntimeError):
@@ -243,6 +251,8 @@ def main() -> int:
     # process group must not end it before the server has handed over its last batch.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    with contextlib.suppress(OSError, AttributeError):  # a platform without priorities
+        os.nice(NICENESS)
     # Answers go to the parent on the original standard output; anything else printed
     # there (a library's warning) goes to standard error instead.
     outbound = os.fdopen(os.dup(1), "wb")
