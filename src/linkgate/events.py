@@ -158,6 +158,11 @@ class EventWriter(Generic[Row]):
             while rows:
                 take = min(len(rows), self._batch_size)
                 self._write([rows.popleft() for _ in range(take)])
+                if len(rows) < self._batch_size and not stopping:
+                    # What arrived during that write waits for the next flush (or a full
+                    # batch): writing it at once kept the thread writing batches of a few
+                    # dozen rows back to back, each a transaction and a turn at the lock.
+                    break
             if stopping:
                 return
 

@@ -235,6 +235,62 @@ def test_the_writer_keeps_a_batch_when_one_event_is_malformed(engine: Engine) ->
     assert writer.written == 5 and writer.failed == 1
 
 
+def test_the_writer_writes_what_arrives_during_a_write_at_the_next_flush() -> None:
+    import time
+
+    from linkgate.events import EventWriter
+
+    batches: list[list[int]] = []
+
+    def slow_sink(rows: list[int]) -> int:
+        time.sleep(0.01)  # a write takes a while: rows keep arriving meanwhile
+        batches.append(rows)
+        return len(rows)
+
+    writer: EventWriter[int] = EventWriter(slow_sink, batch_size=10_000, flush_seconds=0.1)
+    writer.start()
+    started = time.monotonic()
+    n = 0
+    while time.monotonic() - started < 0.5:  # a steady trickle, never a full batch
+        writer.put(n)
+        n += 1
+        time.sleep(0.0005)
+    elapsed = time.monotonic() - started
+    writer.close()
+    assert [row for batch in batches for row in batch] == list(range(n))  # all, in order
+    # One batch a flush (and the last on closing), not one after another while rows trickle
+    # in: drained back to back, the same trickle took a batch every 10 ms.
+    assert len(batches) <= elapsed / 0.1 + 2, [len(b) for b in batches]
+
+
+def test_a_full_batch_is_written_without_waiting_for_the_flush() -> None:
+    import threading
+
+    from linkgate.events import EventWriter
+
+    written = threading.Event()
+    batches: list[list[int]] = []
+
+    def sink(rows: list[int]) -> int:
+        batches.append(rows)
+        if sum(map(len, batches)) >= 25:
+            written.set()
+        return len(rows)
+
+    writer: EventWriter[int] = EventWriter(sink, batch_size=10, flush_seconds=60)
+    writer.start()
+    for n in range(25):
+        writer.put(n)
+    # Two full batches go at once, back to back; the five left wait for the flush (here,
+    # the close).
+    try:
+        assert not written.wait(0.5)
+        assert [len(b) for b in batches] == [10, 10]
+    finally:
+        writer.close()
+    assert [len(b) for b in batches] == [10, 10, 5]
+
+
 def test_a_batch_over_sqlites_parameter_limit_is_split_in_order(tmp_path: Any) -> None:
     import sqlite3
 
