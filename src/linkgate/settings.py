@@ -106,7 +106,7 @@ class Settings:
     reload_poll_seconds: float = 1.0
     event_queue_size: int = 100_000
     counter_max_events: int = 4_000_000
-    """Live events the in-process share counters keep at most (about 85 bytes each); past
+    """Live events the in-process share counters keep at most (about 76 bytes each); past
     it the oldest are dropped (see ``linkgate.enforcement.counters.LocalCounter``)."""
     event_writer: str = "thread"
     """Where the decision log is written: ``thread`` (a thread of this process) or ``process``

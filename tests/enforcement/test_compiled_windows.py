@@ -85,6 +85,24 @@ def test_compiled_and_python_windows_agree(drawn: list[Any]) -> None:
     run_both(drawn_to_shares(drawn))
 
 
+def test_an_event_of_a_forgotten_sighting_forgets_the_pairs_sighting_of_its_time() -> None:
+    """A clock that steps back: a pair's sighting is forgotten by its first event while its
+    second, of the same instant, waits behind a later event; the pair is then sighted
+    again at that very instant. When the second event ends, it forgets the new sighting, as
+    the Python windows (which look the pair up) do."""
+    at = 1_780_000_000.0
+    steps = [
+        (0, "a"),  # the pair's sighting, event one
+        (10, "b"),  # a later event
+        (0, "a"),  # the pair again at the same instant: event two, behind the later one
+        (30, "b"),  # the 30 s window forgets event one, and the sighting with it
+        (0, "a"),  # the pair sighted again at that instant: a new sighting
+        (40, "b"),  # event two ends: it forgets the new sighting
+        (41, "a"),
+    ]
+    run_both([Share(f"e{i}", "s1", (r,), "l", "jd", at + t) for i, (t, r) in enumerate(steps)])
+
+
 @settings(max_examples=150, deadline=None)
 @given(drawn_shares, st.integers(min_value=1, max_value=3))
 def test_keys_that_share_a_hash_are_counted_apart(drawn: list[Any], bits: int) -> None:

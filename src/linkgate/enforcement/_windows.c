@@ -10,14 +10,16 @@
  *
  * A key is a sender, a link, or (sender, subject); a pair is (sender,
  * subject, recipient). Where the Python windows join these into one string,
- * here each is a cell that holds its parts, found in a hash table of this
- * file by a hash combined from the parts' own (cached) string hashes, and
- * told apart from any other cell with that hash by comparing the parts. A
- * share so builds no key strings, and a lookup reads one slot (hash and cell
- * side by side) and, on a hash match, the cell.
+ * here each is a cell, found in a hash table of this file by a hash combined
+ * from the parts' own (cached) string hashes, and told apart from any other
+ * cell with that hash by comparing the parts: a key's cell (a tally) holds
+ * its strings, a pair's cell (a sighting) its key's tally and the recipient.
+ * A share so builds no key strings, and a lookup reads one slot (hash and
+ * cell side by side) and, on a hash match, the cell.
  *
- * Events point at their cells, so expiry needs a lookup only to delete what
- * reached zero. A cell leaves its table when its count or sighting ends
+ * Events point at one cell each (a distinct count's at its sighting, which
+ * leads to the tally), so expiry needs a lookup only to delete what reached
+ * zero. A cell leaves its table when its count or sighting ends
  * ("dead"); an event may still point at it, and then the table is asked for
  * the current one, as the Python windows always ask their dicts. Cells are
  * counted references (one per event, one while in the table) and hold the
@@ -36,15 +38,18 @@ enum { LINK = 0, PLATFORM = 1, SHARES = 2, FORWARDS = 3 };
 /* Fields of a linkgate.enforcement.counters.Share tuple. */
 enum { F_SENDER = 1, F_RECIPIENTS = 2, F_LINK = 3, F_PLATFORM = 4, F_AT = 5, F_COUNT = 6 };
 
-/* A key (one or two parts: a tally) or a pair (three parts: a sighting). */
-typedef struct {
+/* A key (a tally: one or two strings) or a pair (a sighting: its key's tally and one
+   string, the recipient). */
+typedef struct Cell {
     uint64_t hash;
-    PyObject *part[3]; /* owned; NULL past the last part */
+    PyObject *part[2];  /* owned; NULL past the last part */
+    struct Cell *tally; /* a sighting's tally (owned); NULL for a tally */
     union {
         long long n; /* a tally's live count */
         double when; /* a sighting's latest time */
     };
-    /* Events pointing here, plus one while in its table: at most the live events, which
+    /* Events and sightings pointing here, plus one while in its table: each sighting has
+       an event of its own, so at most the live events and one, which
        LocalCounter's memory bound (at most 2^31, MAX_EVENTS_LIMIT) keeps below 2^32. */
     uint32_t refs;
     uint32_t live; /* in its table */
@@ -57,10 +62,12 @@ static void
 cell_release(Cell *c)
 {
     if (c != NULL && --c->refs == 0) {
-        for (int i = 0; i < 3; i++) {
+        for (int i = 0; i < 2; i++) {
             Py_XDECREF(c->part[i]);
         }
+        Cell *tally = c->tally;
         PyMem_Free(c);
+        cell_release(tally); /* a tally has none: this goes one level down at most */
     }
 }
 
@@ -119,9 +126,13 @@ same_str(PyObject *a, PyObject *b)
            && memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), (size_t)len * (size_t)kind) == 0;
 }
 
+/* Whether c is the cell of this key: the same tally (NULL for a tally) and strings. */
 static inline int
-same_parts(const Cell *c, PyObject *const *part, int n)
+same_parts(const Cell *c, const Cell *tally, PyObject *const *part, int n)
 {
+    if (c->tally != tally) {
+        return 0;
+    }
     for (int i = 0; i < n; i++) {
         if (!same_str(c->part[i], part[i])) {
             return 0;
@@ -130,14 +141,15 @@ same_parts(const Cell *c, PyObject *const *part, int n)
     return 1;
 }
 
-/* The slot holding the cell with these parts, or the empty slot where it would go. */
+/* The slot holding the cell with this key (a tally, NULL for a tally's own key, and
+   strings), or the empty slot where it would go. */
 static Slot *
-table_probe(const Table *t, uint64_t hash, PyObject *const *part, int n)
+table_probe(const Table *t, uint64_t hash, const Cell *tally, PyObject *const *part, int n)
 {
     size_t i = (size_t)hash & t->mask;
     for (;;) {
         Slot *s = &t->slots[i];
-        if (s->cell == NULL || (s->hash == hash && same_parts(s->cell, part, n))) {
+        if (s->cell == NULL || (s->hash == hash && same_parts(s->cell, tally, part, n))) {
             return s;
         }
         i = (i + 1) & t->mask;
@@ -170,21 +182,22 @@ table_resize(Table *t, size_t slots)
     return 0;
 }
 
-/* The cell with these parts, or NULL. */
+/* The cell with this key, or NULL. */
 static Cell *
-table_get(const Table *t, uint64_t hash, PyObject *const *part, int n)
+table_get(const Table *t, uint64_t hash, const Cell *tally, PyObject *const *part, int n)
 {
-    return t->slots == NULL ? NULL : table_probe(t, hash, part, n)->cell;
+    return t->slots == NULL ? NULL : table_probe(t, hash, tally, part, n)->cell;
 }
 
-/* The cell with these parts, made (zeroed, in the table) if there is none; borrowed.
+/* The cell with this key, made (zeroed, in the table) if there is none; borrowed.
    *made tells which. NULL with an exception set when memory ran out. */
 static Cell *
-table_get_or_make(Table *t, uint64_t hash, PyObject *const *part, int n, int *made)
+table_get_or_make(Table *t, uint64_t hash, Cell *tally, PyObject *const *part, int n,
+                  int *made)
 {
     Slot *s = NULL;
     if (t->slots != NULL) {
-        s = table_probe(t, hash, part, n);
+        s = table_probe(t, hash, tally, part, n);
         if (s->cell != NULL) {
             *made = 0;
             return s->cell;
@@ -194,7 +207,7 @@ table_get_or_make(Table *t, uint64_t hash, PyObject *const *part, int n, int *ma
         if (table_resize(t, t->slots == NULL ? MIN_SLOTS : (t->mask + 1) * 2) < 0) {
             return NULL;
         }
-        s = table_probe(t, hash, part, n);
+        s = table_probe(t, hash, tally, part, n);
     }
     Cell *c = PyMem_Malloc(sizeof(Cell));
     if (c == NULL) {
@@ -202,8 +215,12 @@ table_get_or_make(Table *t, uint64_t hash, PyObject *const *part, int n, int *ma
         return NULL;
     }
     c->hash = hash;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 2; i++) {
         c->part[i] = i < n ? Py_NewRef(part[i]) : NULL;
+    }
+    c->tally = tally;
+    if (tally != NULL) {
+        tally->refs++;
     }
     c->n = 0;
     c->refs = 1;
@@ -270,8 +287,7 @@ table_clear(Table *t)
 
 typedef struct {
     double when;
-    Cell *tally;    /* owned reference */
-    Cell *sighting; /* distinct counts: owned reference; otherwise NULL */
+    Cell *cell; /* owned: a distinct count's sighting, any other count's tally */
 } Event;
 
 /* A window's events queue in fixed-size blocks: the queue never copies itself to grow. */
@@ -317,9 +333,9 @@ shard(Table *tables, uint64_t hash)
     return &tables[hash >> SHARD_SHIFT];
 }
 
-/* Append one event; takes new references to its cells. */
+/* Append one event; takes a new reference to its cell. */
 static int
-queue_push(Window *w, double when, Cell *tally, Cell *sighting)
+queue_push(Window *w, double when, Cell *cell)
 {
     if (w->final == NULL || w->tail == BLOCK) {
         Block *b = PyMem_Malloc(sizeof(Block));
@@ -340,12 +356,8 @@ queue_push(Window *w, double when, Cell *tally, Cell *sighting)
     }
     Event *e = &w->final->events[w->tail++];
     e->when = when;
-    tally->refs++;
-    e->tally = tally;
-    if (sighting != NULL) {
-        sighting->refs++;
-    }
-    e->sighting = sighting;
+    cell->refs++;
+    e->cell = cell;
     w->len++;
     return 0;
 }
@@ -375,11 +387,23 @@ queue_pop(Window *w)
     }
 }
 
-/* The cell that now holds c's parts in tables (c itself while it is live), or NULL. */
+/* The tally that now holds t's key in tables (t itself while it is live), or NULL. */
 static Cell *
-current(Table *tables, Cell *c, int n)
+current_tally(Table *tables, Cell *t)
 {
-    return c->live ? c : table_get(shard(tables, c->hash), c->hash, c->part, n);
+    return t->live ? t : table_get(shard(tables, t->hash), t->hash, NULL, t->part, 2);
+}
+
+/* The sighting that now holds s's pair in a window (s itself while it is live), or NULL:
+   the pair's current sighting belongs to its key's current tally. */
+static Cell *
+current_sighting(Window *w, Cell *s)
+{
+    if (s->live) {
+        return s;
+    }
+    Cell *t = current_tally(w->count, s->tally);
+    return t == NULL ? NULL : table_get(shard(w->last, s->hash), s->hash, t, s->part, 1);
 }
 
 /* Forget the events at or before since. */
@@ -391,24 +415,21 @@ window_trim(Window *w, double since)
         if (!(e->when <= since)) {
             break;
         }
-        Cell *t = e->tally;
-        int forget = 1;
-        if (e->sighting != NULL) {
+        Cell *t = e->cell;
+        if (w->kind < SHARES) {
             /* The pair's current sighting: forgotten with the event that made it
                (sighted again at another time since: that later event forgets it). */
-            Cell *s = current(w->last, e->sighting, 3);
-            forget = s != NULL && s->when == e->when;
-            if (forget) {
+            Cell *s = current_sighting(w, e->cell);
+            t = NULL;
+            if (s != NULL && s->when == e->when) {
+                t = s->tally; /* live while a sighting of it is: its count includes it */
                 table_remove(shard(w->last, s->hash), s);
-                t = current(w->count, t, 2);
-                forget = t != NULL;
             }
         }
-        if (forget && --t->n == 0) {
+        if (t != NULL && --t->n == 0) {
             table_remove(shard(w->count, t->hash), t);
         }
-        cell_release(e->tally);
-        cell_release(e->sighting);
+        cell_release(e->cell);
         queue_pop(w);
     }
 }
@@ -418,30 +439,30 @@ static long long
 window_distinct(Windows *self, Window *w, PyObject *sender, PyObject *subject, uint64_t hash,
                 PyObject *recipients, double now)
 {
-    PyObject *key[3] = {sender, subject, NULL};
+    PyObject *key[2] = {sender, subject};
     Table *count = shard(w->count, hash);
     Py_ssize_t m = PyTuple_GET_SIZE(recipients);
     if (m == 0) {
-        Cell *t = table_get(count, hash, key, 2);
+        Cell *t = table_get(count, hash, NULL, key, 2);
         return t != NULL ? t->n : 0;
     }
     int made;
-    Cell *t = table_get_or_make(count, hash, key, 2, &made);
+    Cell *t = table_get_or_make(count, hash, NULL, key, 2, &made);
     if (t == NULL) {
         return -1;
     }
     t->refs++; /* kept while recipients are added */
     long long result = -1;
     for (Py_ssize_t i = 0; i < m; i++) {
-        key[2] = PyTuple_GET_ITEM(recipients, i);
-        uint64_t pair = mix(hash ^ str_hash(key[2])) & self->hash_mask;
-        Cell *s = table_get_or_make(shard(w->last, pair), pair, key, 3, &made);
+        PyObject *member = PyTuple_GET_ITEM(recipients, i);
+        uint64_t pair = mix(hash ^ str_hash(member)) & self->hash_mask;
+        Cell *s = table_get_or_make(shard(w->last, pair), pair, t, &member, 1, &made);
         if (s == NULL) {
             goto done;
         }
         s->when = now;
         t->n += made;
-        if (queue_push(w, now, t, s) < 0) {
+        if (queue_push(w, now, s) < 0) {
             goto done;
         }
     }
@@ -757,10 +778,7 @@ prefetch_cells(Windows *self, double now, const Lookups *at)
         if (w->len > 0) {
             Event *e = &w->first->events[w->head];
             if (e->when <= now - w->seconds) {
-                __builtin_prefetch(e->tally);
-                if (e->sighting != NULL) {
-                    __builtin_prefetch(e->sighting);
-                }
+                __builtin_prefetch(e->cell);
             }
         }
     }
@@ -867,8 +885,8 @@ Windows_observe(Windows *self, PyObject *share)
         if (w->kind >= SHARES) {
             PyObject *key = w->kind == SHARES ? sender : link;
             int made;
-            Cell *t = table_get_or_make(shard(w->count, hash), hash, &key, 1, &made);
-            if (t == NULL || queue_push(w, now, t, NULL) < 0) {
+            Cell *t = table_get_or_make(shard(w->count, hash), hash, NULL, &key, 1, &made);
+            if (t == NULL || queue_push(w, now, t) < 0) {
                 goto fail;
             }
             n = ++t->n;
@@ -904,8 +922,7 @@ Windows_free_windows(Windows *self)
         for (Block *b = w->first; b != NULL; from = 0) {
             Py_ssize_t to = b == w->final ? w->tail : BLOCK;
             for (Py_ssize_t j = from; j < to; j++) {
-                cell_release(b->events[j].tally);
-                cell_release(b->events[j].sighting);
+                cell_release(b->events[j].cell);
             }
             Block *next = b->next;
             PyMem_Free(b);
@@ -1127,17 +1144,23 @@ Windows_shed(Windows *self, PyObject *arg)
     return out;
 }
 
-/* A cell's parts joined by "\0", as the Python windows key their dicts. */
+/* A cell's key joined by "\0", as the Python windows key their dicts: a tally's strings,
+   a sighting's tally's and then its own. */
 static PyObject *
 joined(const Cell *c)
 {
-    PyObject *out = Py_NewRef(c->part[0]);
-    for (int i = 1; out != NULL && i < 3 && c->part[i] != NULL; i++) {
+    const Cell *first = c->tally != NULL ? c->tally : c;
+    PyObject *parts[3] = {first->part[0], first->part[1], NULL};
+    if (c->tally != NULL) {
+        parts[parts[1] == NULL ? 1 : 2] = c->part[0];
+    }
+    PyObject *out = Py_NewRef(parts[0]);
+    for (int i = 1; out != NULL && i < 3 && parts[i] != NULL; i++) {
         PyObject *sep = PyUnicode_FromOrdinal(0);
         PyObject *left = sep == NULL ? NULL : PyUnicode_Concat(out, sep);
         Py_XDECREF(sep);
         Py_DECREF(out);
-        out = left == NULL ? NULL : PyUnicode_Concat(left, c->part[i]);
+        out = left == NULL ? NULL : PyUnicode_Concat(left, parts[i]);
         Py_XDECREF(left);
     }
     return out;

@@ -341,11 +341,11 @@ else:
     # The compiled windows' answers hold their counts in Tallies: read-only mappings.
     Mapping.register(Tally)
 
-#: :class:`LocalCounter`'s default bound on live events in all windows (about 340 MB in the
+#: :class:`LocalCounter`'s default bound on live events in all windows (about 305 MB in the
 #: compiled windows). The default policy keeps about 94,000 events per share a second (one
 #: per share in the day's window, one per recipient or share in the others).
 DEFAULT_MAX_EVENTS: Final = 4_000_000
-#: The highest bound :class:`LocalCounter` takes (about 180 GB of events): the compiled
+#: The highest bound :class:`LocalCounter` takes (about 165 GB of events): the compiled
 #: windows count the events that point at one cell in 32 bits.
 MAX_EVENTS_LIMIT: Final = 1 << 31
 
@@ -362,7 +362,7 @@ class LocalCounter:
 
     A plan with other measures or windows (a newly published policy that
     changed them) starts the counts afresh. Memory is bounded by ``max_events``
-    live events in all windows (about 85 bytes each in the compiled windows):
+    live events in all windows (about 76 bytes each in the compiled windows):
     over it, the oldest events of all windows are dropped until they hold at
     most nine tenths of the bound, so the windows that reach back furthest (in
     the default policy, the day's shares) reach back less far while the
