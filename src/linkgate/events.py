@@ -32,9 +32,9 @@ class Pseudonymizer:
     """Keyed hash of personal ids: stable for joins, useless without the key."""
 
     def __init__(self, key: bytes) -> None:
-        self._key = key
-        # Keyed once; each id hashes on copies. (The one-shot hmac.digest would let
-        # go of the interpreter lock for every id, and the event writer takes it.)
+        # Keyed once, and the key itself not kept: each id hashes on copies. (The one-shot
+        # hmac.digest would let go of the interpreter lock for every id, and the event
+        # writer takes it.)
         self._hmac = KeyedSha256(key)
         # A decision hashes its sender, viewer, group and recipients; the same
         # accounts share again and again, so recent answers are kept (bounded).
