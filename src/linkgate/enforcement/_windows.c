@@ -22,9 +22,10 @@
  * zero. A cell leaves its table when its count or sighting ends
  * ("dead"); an event may still point at it, and then the table is asked for
  * the current one, as the Python windows always ask their dicts. Cells are
- * counted references (one per event, one while in the table) and hold the
- * only Python objects here, strings, so nothing can form a reference cycle
- * and counting adds nothing to the garbage collector's passes.
+ * counted references (one per event and per sighting of a tally, one while
+ * in the table) and hold the only Python objects here, strings, so nothing
+ * can form a reference cycle and counting adds nothing to the garbage
+ * collector's passes.
  */
 
 #define PY_SSIZE_T_CLEAN
