@@ -328,6 +328,12 @@ def test_counters_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         ("record_only_overhead", bench_counters.RECORD),
     ):
         assert data[key] == pytest.approx(ratios[subject] - 1, abs=1e-3)
+    # The overhead in time, pass by pass: the ratio's excess times the decision's time.
+    added, decide = data["added_us_by_pass"], data["decide_us_by_pass"]
+    assert len(added) == len(decide) == len(data["overhead_by_pass"]) == REPEAT
+    for a, d, o in zip(added, decide, data["overhead_by_pass"], strict=True):
+        assert a == pytest.approx(o * d, rel=1e-2, abs=1e-3)
+    assert data["local_added_us"] == pytest.approx(statistics.median(added), abs=1e-3)
     # One script call per counted share; the corpus's malformed links (about 1 %) are
     # decided without a count.
     trips = data["redis_round_trips_per_decision"]
