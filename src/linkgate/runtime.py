@@ -237,10 +237,10 @@ class Runtime:
 
     def _source_key(self) -> tuple[Any, ...]:
         """What the snapshot was built from: live revision, stored platforms, threat lists."""
-        row = self.stores.policies.live()
+        revision = self.stores.policies.live_revision()
         platforms = tuple((p.id, p.updated_at) for p in self.stores.platforms.all())
         lists = self.stores.threat_lists.version()
-        return (row.revision if row is not None else None, platforms, lists)
+        return (revision, platforms, lists)
 
     def reload(self, *, refresh_state: bool = False) -> bool:
         """Rebuild the snapshot when the live revision or the registry changed, or only its
@@ -495,7 +495,7 @@ class Runtime:
     def ping_store(self) -> bool:
         started = time.monotonic()
         try:
-            self.stores.policies.live()
+            self.stores.policies.live_revision()
             self.store_ok = True
         except Exception:
             self.store_ok = False

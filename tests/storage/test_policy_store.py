@@ -65,10 +65,10 @@ def test_history_is_newest_first_even_within_one_clock_tick(
 
 def test_live_is_latest_published(engine: Engine, clock: FakeClock) -> None:
     store = PolicyStore(engine, clock=clock)
-    assert store.live() is None
+    assert store.live() is None and store.live_revision() is None
     store.add("r1", "p", YAML, "compromise", "alice")
     store.add("r2", "p", YAML + "# two\n", "compromise", "alice")
-    assert store.live() is None
+    assert store.live() is None and store.live_revision() is None
 
     clock.advance(minutes=1)
     published_at = store.publish("r1", "carol")
@@ -76,17 +76,19 @@ def test_live_is_latest_published(engine: Engine, clock: FakeClock) -> None:
     live = store.live()
     assert live is not None
     assert (live.revision, live.published_by, live.published_at) == ("r1", "carol", published_at)
+    assert store.live_revision() == "r1"
 
     clock.advance(minutes=1)
     store.publish("r2", "dave")
     live = store.live()
-    assert live is not None and live.revision == "r2"
+    assert live is not None and live.revision == "r2" == store.live_revision()
 
     clock.advance(minutes=1)
     store.publish("r1", "erin")  # roll back
     live = store.live()
     assert live is not None
     assert (live.revision, live.published_by) == ("r1", "erin")
+    assert store.live_revision() == "r1"
     r2 = store.get("r2")
     assert r2 is not None and r2.published and r2.published_by == "dave"
 
@@ -99,7 +101,7 @@ def test_publications_in_the_same_tick_still_order(engine: Engine, clock: FakeCl
     second = store.publish("r1", "ops")
     assert second > first
     live = store.live()
-    assert live is not None and live.revision == "r1"
+    assert live is not None and live.revision == "r1" == store.live_revision()
 
 
 def test_publishing_an_unknown_revision_fails(engine: Engine) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
 from linkgate.storage.schema import PolicyRevisionRow
@@ -27,6 +28,16 @@ _COLUMNS = (
     PolicyRevisionRow.published_at,
     PolicyRevisionRow.published_by,
 )
+
+
+def _latest_published(*columns: Any) -> Select[Any]:
+    """``columns`` of the latest published revision (none when nothing was published)."""
+    return (
+        select(*columns)
+        .where(PolicyRevisionRow.published_at.is_not(None))
+        .order_by(PolicyRevisionRow.published_at.desc())
+        .limit(1)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,15 +138,16 @@ class PolicyStore:
 
     def live(self) -> PolicyRevision | None:
         """The latest published revision, or None when nothing was ever published."""
-        stmt = (
-            select(*_COLUMNS)
-            .where(PolicyRevisionRow.published_at.is_not(None))
-            .order_by(PolicyRevisionRow.published_at.desc())
-            .limit(1)
-        )
         with self._engine.connect() as connection:
-            row = connection.execute(stmt).mappings().first()
+            row = connection.execute(_latest_published(*_COLUMNS)).mappings().first()
         return _record(row) if row is not None else None
+
+    def live_revision(self) -> str | None:
+        """The live revision's id alone, without its content: what every replica asks each
+        second to see whether to reload."""
+        with self._engine.connect() as connection:
+            found = connection.execute(_latest_published(PolicyRevisionRow.revision)).scalar()
+        return str(found) if found is not None else None
 
     @staticmethod
     def _get(connection: Connection, revision: str) -> PolicyRevision | None:
