@@ -23,7 +23,7 @@ def test_requests_ready_together_are_answered_in_one_pass_in_order() -> None:
     together: Together[int, int] = Together(answer)
 
     async def handler(n: int) -> int:
-        got = await together.file(n)
+        got = await together.answer(n)
         log.append(("resumed", n))
         return got
 
@@ -33,6 +33,72 @@ def test_requests_ready_together_are_answered_in_one_pass_in_order() -> None:
     assert asyncio.run(main()) == [0, 10, 20, 30, 40]
     # Every answer was made before any handler went on: one pass, not five.
     assert log == [*(("answered", n) for n in range(5)), *(("resumed", n) for n in range(5))]
+
+
+def test_the_first_handler_goes_on_in_the_pass_and_the_others_in_the_next_turn() -> None:
+    # A turn of the loop is counted by a callback that schedules itself again.
+    turn = 0
+    answered_in: list[int] = []
+    resumed_in: dict[int, int] = {}
+
+    def answer(n: int) -> int:
+        answered_in.append(turn)
+        return n
+
+    together: Together[int, int] = Together(answer)
+
+    async def handler(n: int) -> None:
+        await together.answer(n)
+        resumed_in[n] = turn
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+
+        def tick() -> None:
+            nonlocal turn
+            turn += 1
+            loop.call_soon(tick)
+
+        loop.call_soon(tick)
+        await asyncio.gather(*(handler(n) for n in range(3)))
+        await asyncio.gather(handler(3))  # on its own
+
+    asyncio.run(main())
+    first_pass, second_pass = answered_in[0], answered_in[3]
+    assert answered_in == [first_pass] * 3 + [second_pass]
+    # The first handler went on with its answer at once; the others in the next turn.
+    assert resumed_in == {0: first_pass, 1: first_pass + 1, 2: first_pass + 1, 3: second_pass}
+
+
+def test_the_others_are_answered_when_the_first_is_cancelled_or_fails() -> None:
+    answered: list[int] = []
+
+    def answer(n: int) -> int:
+        answered.append(n)
+        if n == 10:
+            raise ValueError("bad request 10")
+        return n
+
+    together: Together[int, int] = Together(answer)
+
+    async def cancelled_first() -> list[object]:
+        tasks = [asyncio.ensure_future(together.answer(n)) for n in range(3)]
+        await asyncio.sleep(0)  # all three started: the first waits for its pass
+        tasks[0].cancel()
+        # Bounded: a follower left without its pass would wait for ever.
+        return await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 5)
+
+    results = asyncio.run(cancelled_first())
+    assert isinstance(results[0], asyncio.CancelledError) and results[1:] == [1, 2]
+    assert answered == [1, 2]
+
+    async def failing_first() -> list[object]:
+        return await asyncio.gather(
+            *(together.answer(n) for n in (10, 11, 12)), return_exceptions=True
+        )
+
+    results = asyncio.run(failing_first())
+    assert isinstance(results[0], ValueError) and results[1:] == [11, 12]
 
 
 def test_a_failing_request_fails_alone_and_a_cancelled_one_is_not_answered() -> None:
@@ -47,7 +113,7 @@ def test_a_failing_request_fails_alone_and_a_cancelled_one_is_not_answered() -> 
     together: Together[int, int] = Together(answer)
 
     async def main() -> list[object]:
-        tasks = [asyncio.ensure_future(together.file(n)) for n in range(4)]
+        tasks = [asyncio.ensure_future(together.answer(n)) for n in range(4)]
         tasks[2].cancel()
         return await asyncio.gather(*tasks, return_exceptions=True)
 
@@ -68,8 +134,8 @@ def test_later_requests_start_another_pass_and_loops_keep_their_own() -> None:
     together: Together[int, int] = Together(answer)
 
     async def main(base: int) -> list[int]:
-        first = await asyncio.gather(together.file(base), together.file(base + 1))
-        second = await together.file(base + 2)
+        first = await asyncio.gather(together.answer(base), together.answer(base + 1))
+        second = await together.answer(base + 2)
         return [*first, second]
 
     assert asyncio.run(main(0)) == [0, 1, 2]

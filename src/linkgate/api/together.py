@@ -9,6 +9,8 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 
+Filed = list[tuple[T, asyncio.Future[R]]]
+
 
 class Together(Generic[T, R]):
     """Requests that are ready together are answered together, back to back.
@@ -19,29 +21,45 @@ class Together(Generic[T, R]):
     policy, registry, counters and the interpreter's own, several hundred kilobytes)
     must then come back into the caches for the next request: measured on a real
     socket, a single decision request cost the server three to four times what the same
-    decision costs in a loop. Here a handler files its request and waits; the first to
-    file schedules one pass, after every handler already due, that answers all that were
-    filed, in the order they came (``answer(request)``), and hands each its answer or its
-    exception. A request on its own waits one turn of the loop, nothing more.
+    decision costs in a loop. Here (:meth:`answer`) the first handler to come yields
+    once, so that every handler already due comes too and files its request; then it
+    answers them all, its own first, in the order they came (``answer(request)``), hands
+    each the answer or the exception it made, and goes on with its own. A request on its
+    own waits one turn of the loop, nothing more; the handlers that filed theirs go on in
+    the next.
     """
 
     def __init__(self, answer: Callable[[T], R]) -> None:
         self._answer = answer
-        self._filed: dict[asyncio.AbstractEventLoop, list[tuple[T, asyncio.Future[R]]]] = {}
+        self._filed: dict[asyncio.AbstractEventLoop, Filed[T, R]] = {}
 
-    def file(self, request: T) -> asyncio.Future[R]:
-        """The future answer to ``request``, made in the loop's next pass."""
+    async def answer(self, request: T) -> R:
+        """The answer to ``request``, made in one pass with the requests ready with it."""
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[R] = loop.create_future()
         filed = self._filed.get(loop)
-        if filed is None:
-            filed = self._filed[loop] = []
+        if filed is not None:  # another handler came first: its pass answers this one
+            future: asyncio.Future[R] = loop.create_future()
+            filed.append((request, future))
+            return await future
+        filed = self._filed[loop] = []
+        try:
+            await asyncio.sleep(0)  # the handlers already due file theirs meanwhile
+        except BaseException:
+            # Cancelled while waiting (the server is stopping, say): those that filed
+            # meanwhile are answered in a pass of their own.
             loop.call_soon(self._answer_filed, loop)
-        filed.append((request, future))
-        return future
+            raise
+        del self._filed[loop]
+        try:
+            own = self._answer(request)
+        finally:  # answered or failed, this request leaves none of the others waiting
+            self._answer_all(filed)
+        return own
 
     def _answer_filed(self, loop: asyncio.AbstractEventLoop) -> None:
-        filed = self._filed.pop(loop, [])
+        self._answer_all(self._filed.pop(loop, []))
+
+    def _answer_all(self, filed: Filed[T, R]) -> None:
         answer = self._answer
         try:
             for request, future in filed:

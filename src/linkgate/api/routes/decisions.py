@@ -238,7 +238,7 @@ async def serve_decision(request: Request) -> Response:
     with the others ready at the same time (:class:`~linkgate.api.together.Together`)."""
     await INTEGRATOR(request)
     raw = await read_json_bytes(request)
-    return await TOGETHER.file((request.app.state.runtime, raw))
+    return await TOGETHER.answer((request.app.state.runtime, raw))
 
 
 async def serve_batch(request: Request) -> Response:
