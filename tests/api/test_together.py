@@ -70,16 +70,22 @@ def test_the_first_handler_goes_on_in_the_pass_and_the_others_in_the_next_turn()
     assert resumed_in == {0: first_pass, 1: first_pass + 1, 2: first_pass + 1, 3: second_pass}
 
 
-def test_the_others_are_answered_when_the_first_is_cancelled_or_fails() -> None:
+def _failing_on(bad: int) -> tuple[Together[int, int], list[int]]:
+    """A Together answering each request with itself, but failing ``bad``; and what it
+    answered, in order."""
     answered: list[int] = []
 
     def answer(n: int) -> int:
         answered.append(n)
-        if n == 10:
-            raise ValueError("bad request 10")
+        if n == bad:
+            raise ValueError(f"bad request {bad}")
         return n
 
-    together: Together[int, int] = Together(answer)
+    return Together(answer), answered
+
+
+def test_the_others_are_answered_when_the_first_is_cancelled_or_fails() -> None:
+    together, answered = _failing_on(10)
 
     async def cancelled_first() -> list[object]:
         tasks = [asyncio.ensure_future(together.answer(n)) for n in range(3)]
@@ -102,15 +108,7 @@ def test_the_others_are_answered_when_the_first_is_cancelled_or_fails() -> None:
 
 
 def test_a_failing_request_fails_alone_and_a_cancelled_one_is_not_answered() -> None:
-    answered: list[int] = []
-
-    def answer(n: int) -> int:
-        answered.append(n)
-        if n == 1:
-            raise ValueError("bad request 1")
-        return n
-
-    together: Together[int, int] = Together(answer)
+    together, answered = _failing_on(1)
 
     async def main() -> list[object]:
         tasks = [asyncio.ensure_future(together.answer(n)) for n in range(4)]
